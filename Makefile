@@ -1,0 +1,166 @@
+# Makefile — builds ipmux (sol/ engine, tools, daemon, clients) and runs its tests.
+#
+#   make            build everything into build/
+#   make deps       install build and test dependencies (Debian, apt-get)
+#   make check      deps, build, unit and integration tests
+#   make asan-check the same tests under ASan+UBSan (build in build/asan)
+#   make fuzz-smoke every fuzz target for a short bounded run
+#   make demo       a live console from a simulated BMC, no hardware needed
+#   make install    PREFIX=/usr/local DESTDIR=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+CFLAGS ?= -O2 -g
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 20
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wpointer-arith -Wundef -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+ifeq ($(SANITIZE),1)
+CFLAGS += $(SAN_FLAGS)
+LDFLAGS += $(SAN_FLAGS)
+endif
+
+CPPFLAGS += -std=c17 -D_GNU_SOURCE -MMD -MP -I. -Isol -Icommon
+CFLAGS += $(WARN) -fstack-protector-strong
+ifneq ($(SANITIZE),1)
+CPPFLAGS += -D_FORTIFY_SOURCE=2
+endif
+
+CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
+EVENT_LIBS := $(shell $(PKG_CONFIG) --libs libevent 2>/dev/null || echo -levent)
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+
+OBJ := $(BUILD)/obj
+BIN := $(BUILD)/bin
+
+# sol/: the sans-I/O engine, a static library every program links.
+SOL_SRCS := $(wildcard sol/*.c)
+SOL_OBJS := $(SOL_SRCS:%.c=$(OBJ)/%.o)
+SOL_LIB := $(BUILD)/lib/libipmuxsol.a
+
+# common/: basics every program shares (escape parser, secrets, logging).
+COMMON_SRCS := $(wildcard common/*.c)
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(OBJ)/%.o)
+COMMON_LIB := $(BUILD)/lib/libipmuxcommon.a
+
+# ipmux-solcat: interactive SOL client on top of sol/.
+SOLCAT_SRCS := $(wildcard sol/tools/*.c)
+SOLCAT_OBJS := $(SOLCAT_SRCS:%.c=$(OBJ)/%.o)
+
+# Unit tests: one Check binary per tests/unit/check_*.c.
+UNIT_SRCS := $(wildcard tests/unit/check_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+UNIT_HELP_SRCS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+UNIT_HELP_OBJS := $(UNIT_HELP_SRCS:%.c=$(OBJ)/%.o)
+
+# tests/bmcsim/: the sans-I/O BMC engine unit tests and fuzzers drive.
+BMC_SRCS := $(wildcard tests/bmcsim/bmc*.c)
+BMC_OBJS := $(BMC_SRCS:%.c=$(OBJ)/%.o)
+
+# Integration tests: one Check binary per tests/integ/check_*.c, linked
+# with the harness (every other .c in tests/integ).
+INTEG_SRCS := $(wildcard tests/integ/check_*.c)
+INTEG_BINS := $(INTEG_SRCS:tests/integ/%.c=$(BUILD)/tests/integ/%)
+INTEG_HELP_SRCS := $(filter-out $(INTEG_SRCS),$(wildcard tests/integ/*.c))
+INTEG_HELP_OBJS := $(INTEG_HELP_SRCS:%.c=$(OBJ)/%.o)
+
+# Test helper programs (host simulator and the like): tests/tools/NAME.c.
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
+
+# Fuzz targets: tests/fuzz/fuzz_*.c, built with clang's libFuzzer.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+PROGRAMS := $(BIN)/ipmux-solcat
+
+.PHONY: all deps check check-run check-slow asan-check fuzz fuzz-smoke fuzz-run \
+	install demo clean tests
+
+all: $(PROGRAMS) tests
+
+tests: $(UNIT_BINS) $(INTEG_BINS) $(TOOL_BINS)
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(SOL_LIB): $(SOL_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(COMMON_LIB): $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN)/ipmux-solcat: $(SOLCAT_OBJS) $(COMMON_LIB) $(SOL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPTO_LIBS)
+
+$(BUILD)/tests/unit/%: $(OBJ)/tests/unit/%.o $(UNIT_HELP_OBJS) $(BMC_OBJS) $(COMMON_LIB) $(SOL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(CRYPTO_LIBS)
+
+$(BUILD)/tests/integ/%: $(OBJ)/tests/integ/%.o $(INTEG_HELP_OBJS) $(COMMON_LIB) $(SOL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS) $(CRYPTO_LIBS)
+
+$(BUILD)/tests/tools/%: $(OBJ)/tests/tools/%.o $(COMMON_LIB) $(SOL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPTO_LIBS)
+
+deps:
+	@sh scripts/deps.sh
+
+# The suite proper, without installing anything.
+check-run: all
+	@sh tests/run-tests.sh $(BUILD) $(UNIT_BINS) $(INTEG_BINS)
+
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+# Long-running tests (the 5-minute keepalive soak); CI runs these too.
+check-slow: all
+	@IPMUX_SLOW_TESTS=1 sh tests/run-tests.sh $(BUILD) $(INTEG_BINS)
+
+asan-check: deps
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 check-run
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(SOL_SRCS) $(BMC_SRCS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c17 -D_GNU_SOURCE -I. -Isol -Itests/bmcsim -g -O1 \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $^ $(CRYPTO_LIBS)
+
+fuzz: $(FUZZ_BINS)
+
+fuzz-smoke: deps
+	@$(MAKE) --no-print-directory fuzz-run
+
+fuzz-run: $(FUZZ_BINS)
+	@sh tests/fuzz/smoke.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh $(BUILD)
+
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
