@@ -10,6 +10,16 @@
 static void open_session(sol_session *s, uint64_t now);
 static void ciphers_query(sol_session *s, uint64_t now);
 
+/* A setup step waits hs_wait_ms, but never past the handshake budget. */
+static uint64_t
+hs_step_deadline(const sol_session *s, uint64_t now)
+{
+	uint64_t t = now + s->hs_wait_ms;
+	uint64_t end = s->hs_started + s->cfg.request_budget_ms;
+
+	return t < end ? t : end;
+}
+
 static void
 put32(uint8_t *p, uint32_t v)
 {
@@ -224,7 +234,7 @@ open_session(sol_session *s, uint64_t now)
 		   id, s->rakp.console_sid);
 	sess_set_state(s, SOL_ST_OPEN);
 	sess_send_payload(s, RP_PT_OPEN_RQ, p, sizeof(p));
-	s->hs_deadline = now + s->hs_wait_ms;
+	s->hs_deadline = hs_step_deadline(s, now);
 }
 
 /* An RMCP+ status code from Open Session or RAKP 2/4; ends the attempt. */
@@ -296,7 +306,7 @@ send_rakp1(sol_session *s, uint64_t now)
 	sess_trace(s, "RAKP 1: user %s, role 0x%02x", s->user, s->rakp.role);
 	sess_set_state(s, SOL_ST_RAKP1);
 	sess_send_payload(s, RP_PT_RAKP1, p, 28u + s->rakp.ulen);
-	s->hs_deadline = now + s->hs_wait_ms;
+	s->hs_deadline = hs_step_deadline(s, now);
 }
 
 static void
@@ -353,7 +363,7 @@ send_rakp3(sol_session *s, uint64_t now)
 	sess_trace(s, "RAKP 3");
 	sess_set_state(s, SOL_ST_RAKP3);
 	sess_send_payload(s, RP_PT_RAKP3, p, 8 + dl);
-	s->hs_deadline = now + s->hs_wait_ms;
+	s->hs_deadline = hs_step_deadline(s, now);
 }
 
 static void
@@ -453,6 +463,7 @@ rakp4(sol_session *s, const uint8_t *p, size_t len, uint64_t now)
 	s->hs_deadline = SOL_NO_DEADLINE;
 	s->out_seq = 1;
 	seqwin_reset(&s->win);
+	s->sol_data_seq = 0;
 	s->last_rx = now;
 	sess_schedule_keepalive(s, now);
 	sess_trace(s, "RAKP 4 checked; Set Session Privilege Level %d",

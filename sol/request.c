@@ -36,6 +36,15 @@ take_rqseq(sol_session *s)
 	return q;
 }
 
+/* Retransmits never push the give-up point past the request's budget. */
+static uint64_t
+budget_clamp(const sol_session *s, uint64_t t)
+{
+	uint64_t end = s->cur_first + s->cfg.request_budget_ms;
+
+	return t < end ? t : end;
+}
+
 static void
 start(sol_session *s, const struct sess_req *r, uint64_t now)
 {
@@ -44,7 +53,7 @@ start(sol_session *s, const struct sess_req *r, uint64_t now)
 	s->cur_rqseq = take_rqseq(s);
 	s->cur_first = now;
 	s->cur_wait = s->cfg.retry_ms;
-	s->cur_next = now + s->cur_wait;
+	s->cur_next = budget_clamp(s, now + s->cur_wait);
 	transmit(s, r->netfn, r->cmd, s->cur_rqseq, r->data, r->len);
 }
 
@@ -144,8 +153,8 @@ req_tick(sol_session *s, uint64_t now)
 	transmit(s, s->cur.netfn, s->cur.cmd, s->cur_rqseq, s->cur.data,
 		 s->cur.len);
 	s->cur_wait = s->cur_wait * 2 > cap ? cap : s->cur_wait * 2;
-	s->cur_next = now + s->cur_wait +
-	    sess_random_u32(s) % (s->cur_wait / 4 + 1);
+	s->cur_next = budget_clamp(s, now + s->cur_wait +
+	    sess_random_u32(s) % (s->cur_wait / 4 + 1));
 }
 
 uint64_t

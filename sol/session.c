@@ -285,6 +285,18 @@ input_session(sol_session *s, const struct rp_packet *pk, uint64_t now)
 	seqwin_mark(&s->win, pk->seq);
 	s->last_rx = now;
 	if (pk->ptype == RP_PT_SOL) {
+		/* The BMC has one SOL data packet in flight at a time, so data
+		 * sent before the last data we took is a stale retransmit,
+		 * whatever its SOL seq (which solpkt alone cannot tell). */
+		if (pk->len >= SOLPKT_HDR && (pk->payload[0] & 0x0f) != 0) {
+			if (s->sol_data_seq != 0 &&
+			    (int32_t)(pk->seq - s->sol_data_seq) < 0) {
+				s->stats.rx_seq_drop++;
+				sess_trace(s, "dropped stale SOL retransmit");
+				return;
+			}
+			s->sol_data_seq = pk->seq;
+		}
 		solctl_input(s, pk->payload, pk->len, now);
 		return;
 	}

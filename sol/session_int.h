@@ -59,6 +59,7 @@ struct sol_session {
 	bool established;		/* RAKP 4 checked; IPMI/SOL flow */
 	uint32_t out_seq;
 	struct seqwin win;
+	uint32_t sol_data_seq;		/* session seq of the last SOL data */
 
 	/* IPMI requests: one in flight, the rest queued */
 	struct sess_req queue[SESS_REQ_QUEUE];

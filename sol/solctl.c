@@ -1,4 +1,5 @@
 /* solctl.c — SOL on a session: status, steal, activation, keepalive, stolen-payload detection. */
+#include <stdio.h>
 #include <string.h>
 
 #include "session_int.h"
@@ -327,11 +328,13 @@ keepalive_done(sol_session *s, const struct ipmi_msg *rsp, uint64_t now)
 	owner = get32(rsp->data);
 	if (s->state != SOL_ST_SOL_ACTIVE || owner == s->rakp.bmc_sid)
 		return;
+	char what[80];
+
 	if (owner == 0)
-		sol_lost(s, SOL_R_STOLEN, "SOL deactivated by another session",
-			 now);
+		snprintf(what, sizeof(what), "another session deactivated it");
 	else
-		sol_lost(s, SOL_R_STOLEN, "SOL taken by another session", now);
+		snprintf(what, sizeof(what), "BMC session 0x%08x holds it", owner);
+	sol_lost(s, SOL_R_STOLEN, what, now);
 }
 
 /* Always an IPMI request, whatever SOL does: some BMCs (ipmi_sim) time a

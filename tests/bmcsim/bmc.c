@@ -1,4 +1,6 @@
 /* bmc.c — the simulated BMC object: config, fault injection, datagram demux, session table, timers. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +58,20 @@ bmc_put32(uint8_t *p, uint32_t v)
 	p[3] = (v >> 24) & 0xff;
 }
 
+void
+bmc_trace(bmc *b, const char *fmt, ...)
+{
+	char buf[200];
+	va_list ap;
+
+	if (b->cfg.trace == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	b->cfg.trace(b->cfg.ctx, buf);
+}
+
 /* A fault roll; draws from the PRNG only when the fault is on, so that
  * turning one fault on does not reshuffle everything else. */
 static bool
@@ -71,6 +87,8 @@ config_defaults(struct bmc_config *c)
 		c->channel = 1;
 	if (c->suites == 0)
 		c->suites = 1u << 3 | 1u << 17;
+	if (c->suites_listed == 0)
+		c->suites_listed = c->suites;
 	if (c->session_limit == 0)
 		c->session_limit = DEF_SESSIONS;
 	if (c->session_limit > BMC_MAX_SESSIONS)
@@ -194,6 +212,7 @@ bmc_sess_free(bmc *b, struct bmc_sess *s)
 		bmc_sol_deactivate(b, false);
 	if (s->state == BS_ACTIVE)
 		b->stats.sessions_closed++;
+	bmc_trace(b, "session 0x%08x closed", s->rakp.bmc_sid);
 	rp_keys_free(s->keys);
 	OPENSSL_cleanse(s, sizeof(*s));
 	s->state = BS_FREE;
@@ -209,6 +228,7 @@ bmc_out(bmc *b, uint64_t peer, const uint8_t *buf, size_t len)
 		if (!f->silent && f->drop_out_next > 0)
 			f->drop_out_next--;
 		b->stats.faults_dropped++;
+		bmc_trace(b, "fault: dropped %zu bytes out", len);
 		return;
 	}
 	if (!b->hold_out_used && len <= sizeof(b->hold_out) &&
@@ -218,12 +238,14 @@ bmc_out(bmc *b, uint64_t peer, const uint8_t *buf, size_t len)
 		b->hold_out_peer = peer;
 		b->hold_out_used = true;
 		b->stats.faults_reordered++;
+		bmc_trace(b, "fault: holding %zu bytes out", len);
 		return;
 	}
 	b->stats.tx++;
 	b->cfg.send(b->cfg.ctx, peer, buf, len);
 	if (roll(b, f->dup_out_pct)) {
 		b->stats.faults_duped++;
+		bmc_trace(b, "fault: %zu bytes out twice", len);
 		b->stats.tx++;
 		b->cfg.send(b->cfg.ctx, peer, buf, len);
 	}
@@ -265,6 +287,8 @@ input_session(bmc *b, struct bmc_sess *s, const struct rp_packet *pk,
 	}
 	if (!seqwin_check(&s->win, pk->seq)) {
 		b->stats.rx_seq_drop++;
+		bmc_trace(b, "session 0x%08x: seq %u out of window",
+			  s->rakp.bmc_sid, pk->seq);
 		return;
 	}
 	seqwin_mark(&s->win, pk->seq);
@@ -283,6 +307,7 @@ handle_dgram(bmc *b, const uint8_t *d, size_t len, uint64_t peer)
 	struct bmc_sess *s = NULL;
 	struct rp_packet pk;
 	uint32_t sid = 0;
+	int r;
 
 	/* The session id picks the keys, so look before parsing. */
 	if (len >= V20_SID_OFF + 4 && d[4] == RP_AUTHTYPE_RMCPP)
@@ -291,12 +316,14 @@ handle_dgram(bmc *b, const uint8_t *d, size_t len, uint64_t peer)
 		s = bmc_sess_by_id(b, sid);
 		if (s == NULL || s->state != BS_ACTIVE || s->peer != peer) {
 			b->stats.rx_unknown_sid++;
+			bmc_trace(b, "dropped: unknown session 0x%08x", sid);
 			return;
 		}
 	}
-	if (rp_parse(d, len, s != NULL ? s->keys : NULL, b->scratch,
-		     sizeof(b->scratch), &pk) != 0) {
+	if ((r = rp_parse(d, len, s != NULL ? s->keys : NULL, b->scratch,
+			  sizeof(b->scratch), &pk)) != 0) {
 		b->stats.rx_bad++;
+		bmc_trace(b, "dropped: %s", rp_err_str(r));
 		return;
 	}
 	b->stats.rx++;
@@ -343,6 +370,7 @@ bmc_input(bmc *b, const uint8_t *dgram, size_t len, uint64_t now,
 		if (!f->silent && f->drop_in_next > 0)
 			f->drop_in_next--;
 		b->stats.faults_dropped++;
+		bmc_trace(b, "fault: dropped %zu bytes in", len);
 		return;
 	}
 	if (!b->hold_in_used && len <= sizeof(b->hold_in) &&
@@ -352,11 +380,14 @@ bmc_input(bmc *b, const uint8_t *dgram, size_t len, uint64_t now,
 		b->hold_in_peer = peer;
 		b->hold_in_used = true;
 		b->stats.faults_reordered++;
+		bmc_trace(b, "fault: holding %zu bytes in", len);
 		return;
 	}
 	n = roll(b, f->dup_in_pct) ? 2 : 1;
-	if (n == 2)
+	if (n == 2) {
 		b->stats.faults_duped++;
+		bmc_trace(b, "fault: %zu bytes in twice", len);
+	}
 	while (n-- > 0)
 		handle_dgram(b, dgram, len, peer);
 	if (b->hold_in_used) {

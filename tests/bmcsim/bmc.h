@@ -31,7 +31,7 @@ struct bmc_user {
 	int priv_limit;		/* 2 user, 3 operator, 4 admin */
 };
 
-/* A request the engine has no handler for (see bmc_config.command). */
+/* An IPMI request as the observe and command hooks see it. */
 struct bmc_request {
 	uint64_t peer;
 	uint32_t bmc_sid;	/* the session it came in, 0 session-less */
@@ -55,6 +55,9 @@ struct bmc_config {
 	/* Cipher suites offered and accepted: bit n = suite n (0-3, 17).
 	 * 0 means suites 3 and 17. */
 	uint32_t suites;
+	/* Suites Get Channel Cipher Suites lists, when not those accepted
+	 * (some BMCs list a suite they then refuse); 0: the same. */
+	uint32_t suites_listed;
 	unsigned session_limit;		/* 1..BMC_MAX_SESSIONS; 0 = 4 */
 	uint32_t idle_ms;		/* established session idle timeout (60000) */
 	uint32_t setup_ms;		/* half-open session timeout (5000) */
@@ -90,6 +93,8 @@ struct bmc_config {
 	 * the completion code or BMC_CMD_NO_REPLY. NULL answers 0xC1. */
 	int (*command)(void *ctx, const struct bmc_request *rq, uint8_t *rsp,
 		       size_t cap, size_t *rlen);
+	/* Human-readable trace of sessions and SOL packets. Optional. */
+	void (*trace)(void *ctx, const char *msg);
 };
 
 /* Faults applied to datagrams from ("in") and to ("out") the clients.

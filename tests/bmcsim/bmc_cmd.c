@@ -77,7 +77,7 @@ cmd_cipher_suites(bmc *b, struct bmc_sess *s, const struct bmc_request *rq,
 	if (!chan_ok(b, rq->data[0]) || rq->data[1] > SOL_PAYLOAD)
 		return IPMI_CC_INVALID_FIELD;
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		if (!(b->cfg.suites & 1u << ids[i]) ||
+		if (!(b->cfg.suites_listed & 1u << ids[i]) ||
 		    rp_suite_lookup(ids[i], &su) != 0)
 			continue;
 		rec[n++] = 0xC0;
@@ -312,6 +312,8 @@ bmc_cmd_input(bmc *b, struct bmc_sess *s, const uint8_t *msg, size_t len,
 	if (b->cfg.observe != NULL)
 		b->cfg.observe(b->cfg.ctx, &rq);
 	cc = dispatch(b, s, &rq, rsp, sizeof(rsp), &rlen);
+	bmc_trace(b, "IPMI netfn 0x%02x cmd 0x%02x rqseq %u (session 0x%08x):"
+		  " cc %d", rq.netfn, rq.cmd, m.rq_seq, rq.bmc_sid, cc);
 	if (cc < 0 || cc > 0xff || rlen > sizeof(rsp))
 		goto out;
 	if (cc != IPMI_CC_OK)

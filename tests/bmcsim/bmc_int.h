@@ -90,6 +90,8 @@ uint64_t bmc_rand(bmc *b);
 void bmc_rand_bytes(bmc *b, uint8_t *buf, size_t len);
 uint32_t bmc_get32(const uint8_t *p);
 void bmc_put32(uint8_t *p, uint32_t v);
+void bmc_trace(bmc *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 void bmc_out(bmc *b, uint64_t peer, const uint8_t *buf, size_t len);
 void bmc_sess_send(bmc *b, struct bmc_sess *s, uint8_t ptype,
 		   const uint8_t *pl, size_t len);

@@ -350,5 +350,7 @@ bmc_hs_rakp3(bmc *b, const uint8_t *p, size_t len, uint64_t peer)
 	seqwin_reset(&s->win);
 	s->last_act = b->now;
 	b->stats.sessions_opened++;
+	bmc_trace(b, "session 0x%08x up: suite %d, user %s, role 0x%02x",
+		  s->rakp.bmc_sid, s->suite.id, b->names[s->user], s->rakp.role);
 	rakp4_reply(b, s);
 }

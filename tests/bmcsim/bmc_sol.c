@@ -1,7 +1,5 @@
 /* bmc_sol.c — the BMC side of SOL: host output as seq 1..15 packets with retransmit, console input with partial accept and NACK. */
 #include <string.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "bmc_int.h"
 
@@ -46,7 +44,8 @@ send_pkt(bmc *b, uint8_t seq, uint8_t ackseq, uint8_t count, size_t n)
 	memcpy(pl + HDR, so->out + so->out_head, first);
 	memcpy(pl + HDR + first, so->out, n - first);
 	b->stats.sol_tx++;
-	if (getenv("DBG")) fprintf(stderr, "[%llu] BMC> seq %u ack %u cnt %u st %02x n %zu off %llu\n", (unsigned long long)b->now, seq, ackseq, count, pl[3], n, (unsigned long long)(b->stats.sol_bytes_from_host - so->out_len));
+	bmc_trace(b, "SOL out: seq %u ack %u/%u status 0x%02x, %zu chars",
+		  seq, ackseq, count, pl[3], n);
 	bmc_sess_send(b, s, RP_PT_SOL, pl, HDR + n);
 }
 
@@ -197,9 +196,10 @@ bmc_sol_input(bmc *b, struct bmc_sess *s, const uint8_t *pl, size_t len)
 		return;
 	}
 	b->stats.sol_rx++;
-	if (getenv("DBG")) fprintf(stderr, "[%llu] BMC< seq %u ack %u cnt %u op %02x n %zu (inflight %u)\n", (unsigned long long)b->now, pl[0], pl[1], pl[2], pl[3], len-4, so->inflight_seq);
 	seq = pl[0] & 0x0f;
 	ackseq = pl[1] & 0x0f;
+	bmc_trace(b, "SOL in: seq %u ack %u/%u op 0x%02x, %zu chars", seq,
+		  ackseq, pl[2], pl[3], len - HDR);
 	if (ackseq != 0 && ackseq == so->inflight_seq) {
 		/* A partial ACK: the rest goes out under a new seq. */
 		out_consume(so, min_sz(pl[2], so->inflight_len));
@@ -233,7 +233,8 @@ bmc_sol_tick(bmc *b)
 			send_pkt(b, so->inflight_seq, 0, 0, so->inflight_len);
 		} else {
 			/* Given up: those bytes are lost, as on ipmi_sim. */
-			b->stats.sol_bytes_lost += so->inflight_len;
+			bmc_trace(b, "SOL seq %u given up", so->inflight_seq);
+		b->stats.sol_bytes_lost += so->inflight_len;
 			out_consume(so, so->inflight_len);
 			inflight_clear(so);
 		}

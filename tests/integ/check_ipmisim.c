@@ -319,6 +319,44 @@ START_TEST(test_typed_input)
 }
 END_TEST
 
+static long break_offset(void);
+
+/* 3b. The same over ipmi_sim's "telnet:" port, where FF is escaped, so
+ * every byte value but the escape character must arrive, and a break
+ * typed in the middle lands between the right two bytes. */
+START_TEST(test_typed_input_telnet)
+{
+	static const char *const hs[] = { "--mode", "echo", "--no-echo", NULL };
+	unsigned char typed[600], *rec;
+	struct harness_proc *p;
+	size_t i, n = 0, len;
+
+	REQUIRE_SIM();
+	REQUIRE_SOLCAT();
+	for (i = 0; n < sizeof(typed) / 2; i++)
+		if ((i & 0xff) != 0x05)
+			typed[n++] = (unsigned char)(i & 0xff);
+	harness_set_telnet(h, true);
+	start_sim(hs);
+	p = client_start(NULL);
+	ck_assert(harness_proc_write(p, typed, n));
+	ck_assert(harness_wait_file_len(harness_record_file(h), n, 20000));
+	(void)client_break(p);
+	for (i = 0; i < n; i++)
+		typed[n + i] = typed[n - 1 - i];
+	ck_assert(harness_proc_write(p, typed + n, n));
+	if (!harness_wait_file_len(harness_record_file(h), 2 * n, 20000))
+		ck_abort_msg("host received %zu of %zu typed bytes; stderr: %s",
+		    harness_file_size(harness_record_file(h)), 2 * n,
+		    harness_proc_err(p));
+	rec = harness_read_file(harness_record_file(h), &len);
+	assert_same("host --record vs typed (telnet)", rec, len, typed, 2 * n);
+	free(rec);
+	ck_assert_int_eq(harness_file_count(harness_events_file(h), " break "), 1);
+	ck_assert_int_eq(break_offset(), (long)n);
+}
+END_TEST
+
 /* The offset (in bytes received) at which hostsim logged the first break. */
 static long
 break_offset(void)
@@ -662,6 +700,7 @@ ipmisim_suite(void)
 	tcase_add_test(tc, test_session_bootlog);
 	tcase_add_test(tc, test_burst_64k);
 	tcase_add_test(tc, test_typed_input);
+	tcase_add_test(tc, test_typed_input_telnet);
 	tcase_add_test(tc, test_break);
 	suite_add_tcase(s, tc);
 

@@ -414,6 +414,23 @@ open_log(struct harness *h, const char *name, const char *ext)
 	    O_CLOEXEC, 0644);
 }
 
+/* NAME.cmd: the command line, to rerun a child by hand. */
+static void
+log_cmd(struct harness *h, const char *name, const char *const *argv)
+{
+	int fd = open_log(h, name, "cmd");
+	size_t i;
+
+	for (i = 0; argv[i] != NULL; i++) {
+		write_all(fd, i > 0 ? " '" : "'", i > 0 ? 2 : 1);
+		write_all(fd, argv[i], strlen(argv[i]));
+		write_all(fd, "'", 1);
+	}
+	write_all(fd, "\n", 1);
+	if (fd >= 0)
+		close(fd);
+}
+
 /*
  * Fork and exec. With pipes, stdin/stdout/stderr are pipes we keep;
  * without, stdout/stderr go straight to NAME.out/NAME.err and stdin is a
@@ -430,6 +447,7 @@ spawn(struct harness *h, const char *name, const char *const *argv,
 	ck_assert_msg(p != NULL, "out of memory");
 	p->h = h;
 	snprintf(p->name, sizeof(p->name), "%s", name);
+	log_cmd(h, name, argv);
 	p->out_log = open_log(h, name, "out");
 	p->err_log = open_log(h, name, "err");
 	ck_assert_msg(pipe2(in, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
