@@ -65,8 +65,14 @@ UNIT_HELP_SRCS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_HELP_OBJS := $(UNIT_HELP_SRCS:%.c=$(OBJ)/%.o)
 
 # tests/bmcsim/: the sans-I/O BMC engine unit tests and fuzzers drive.
-BMC_SRCS := $(wildcard tests/bmcsim/bmc*.c)
+# The simulated BMC (sans-I/O engine bmc*.c, server management mgmt*.c),
+# linked into unit tests, fuzz targets and ipmux-bmcsim.
+BMC_SRCS := $(wildcard tests/bmcsim/bmc*.c tests/bmcsim/mgmt*.c)
 BMC_OBJS := $(BMC_SRCS:%.c=$(OBJ)/%.o)
+
+# ipmux-bmcsim: a fleet of simulated BMCs in one process (sim*.c).
+BMCSIM_SRCS := $(wildcard tests/bmcsim/sim*.c)
+BMCSIM_OBJS := $(BMCSIM_SRCS:%.c=$(OBJ)/%.o)
 
 # Integration tests: one Check binary per tests/integ/check_*.c, linked
 # with the harness (every other .c in tests/integ).
@@ -84,11 +90,12 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 PROGRAMS := $(BIN)/ipmux-solcat
+TEST_PROGRAMS := $(if $(BMCSIM_SRCS),$(BIN)/ipmux-bmcsim)
 
 .PHONY: all deps check check-run check-slow asan-check fuzz fuzz-smoke fuzz-run \
 	install demo clean tests
 
-all: $(PROGRAMS) tests
+all: $(PROGRAMS) $(TEST_PROGRAMS) tests
 
 tests: $(UNIT_BINS) $(INTEG_BINS) $(TOOL_BINS)
 
@@ -109,6 +116,10 @@ $(COMMON_LIB): $(COMMON_OBJS)
 $(BIN)/ipmux-solcat: $(SOLCAT_OBJS) $(COMMON_LIB) $(SOL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPTO_LIBS)
+
+$(BIN)/ipmux-bmcsim: $(BMCSIM_OBJS) $(BMC_OBJS) $(COMMON_LIB) $(SOL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPTO_LIBS) -lm
 
 $(BUILD)/tests/unit/%: $(OBJ)/tests/unit/%.o $(UNIT_HELP_OBJS) $(BMC_OBJS) $(COMMON_LIB) $(SOL_LIB)
 	@mkdir -p $(dir $@)

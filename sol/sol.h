@@ -109,7 +109,7 @@ struct sol_config {
 	uint32_t retry_ms;		/* first retransmit of a request (1000) */
 	uint32_t request_budget_ms;	/* give up on one request (8000) */
 	uint32_t keepalive_ms;		/* keepalive period (15000, +0..5 s jitter) */
-	uint32_t dead_ms;		/* silence that declares the BMC dead (30000) */
+	uint32_t dead_ms;		/* silence that declares the BMC dead (45000) */
 	uint32_t sol_retry_ms;		/* SOL packet retransmit (700) */
 	unsigned sol_retries;		/* SOL retransmits before seq bump (8) */
 };

@@ -72,8 +72,9 @@ solcat_usage(FILE *fp)
 "  -e escape        escape prefix, e.g. '^]' or '^Ex'; 'none' disables\n"
 "                   (default ^Ec: ^Ec. quit, ^Ecb break, ^Ec? help)\n"
 "  -v               trace the protocol to stderr\n"
-"  --dead-time s    silence that declares the BMC dead (default 30)\n"
-"  --keepalive s    keepalive period (default 15)\n"
+"  --dead-time s    silence that declares the BMC dead (default 45)\n"
+"  --keepalive s    keepalive period (default 15; at most a third of\n"
+"                   the dead time)\n"
 "\n"
 "Exit status: 0 quit or signal, 1 usage or local error, 2 authentication,\n"
 "3 timeout, 4 BMC busy, 5 no common cipher suite, 6 SOL disabled,\n"
@@ -257,6 +258,11 @@ solcat_args(int argc, char **argv, struct solcat_opts *o,
 		    "(try --help)\n", SOLCAT_NAME);
 		return -1;
 	}
+	if (o->cfg.cipher >= 0 && o->cfg.cipher < 3 && o->cfg.allow_weak)
+		fprintf(stderr, "%s: warning: cipher suite %d does not encrypt "
+		    "the console; anyone on the path can read%s it\n",
+		    SOLCAT_NAME, o->cfg.cipher,
+		    o->cfg.cipher < 2 ? " and forge" : "");
 	return 0;
 }
 
