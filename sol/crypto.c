@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "bytes.h"
 #include "crypto.h"
 
 /* The K1/K2 derivation constant is 20 bytes for every hash (FreeIPMI,
@@ -123,15 +124,6 @@ rp_hmac(uint8_t auth, const uint8_t *key, size_t klen, const uint8_t *data,
 	return 0;
 }
 
-static void
-put_u32le(uint8_t *p, uint32_t v)
-{
-	p[0] = v & 0xff;
-	p[1] = (v >> 8) & 0xff;
-	p[2] = (v >> 16) & 0xff;
-	p[3] = (v >> 24) & 0xff;
-}
-
 /* Append ROLE | ulen | user, the tail every RAKP hash shares. */
 static size_t
 put_role_user(uint8_t *p, const struct rp_rakp *r)
@@ -150,9 +142,9 @@ rp_rakp2_keac(const struct rp_rakp *r, uint8_t *out)
 
 	if (r->ulen > sizeof(r->user))
 		return -1;
-	put_u32le(buf + n, r->console_sid);
+	le32_put(buf + n, r->console_sid);
 	n += 4;
-	put_u32le(buf + n, r->bmc_sid);
+	le32_put(buf + n, r->bmc_sid);
 	n += 4;
 	memcpy(buf + n, r->rm, 16);
 	n += 16;
@@ -174,7 +166,7 @@ rp_rakp3_keac(const struct rp_rakp *r, uint8_t *out)
 		return -1;
 	memcpy(buf + n, r->rc, 16);
 	n += 16;
-	put_u32le(buf + n, r->console_sid);
+	le32_put(buf + n, r->console_sid);
 	n += 4;
 	n += put_role_user(buf + n, r);
 	return rp_hmac(r->auth, r->kuid, RP_KEY_LEN, buf, n, out);
@@ -219,7 +211,7 @@ rp_rakp4_icv(const struct rp_rakp *r, const uint8_t *sik, uint8_t *icv)
 	if (slen == 0)
 		return -1;
 	memcpy(buf, r->rm, 16);
-	put_u32le(buf + 16, r->bmc_sid);
+	le32_put(buf + 16, r->bmc_sid);
 	memcpy(buf + 20, r->guid, 16);
 	rc = rp_hmac(r->auth, sik, slen, buf, sizeof(buf), full);
 	if (rc == 0)

@@ -3,6 +3,7 @@
 
 #include <openssl/crypto.h>
 
+#include "bytes.h"
 #include "session_int.h"
 
 #define ROLE_NAME_ONLY 0x10	/* RAKP 1: look the user up by name only */
@@ -18,22 +19,6 @@ hs_step_deadline(const sol_session *s, uint64_t now)
 	uint64_t end = s->hs_started + s->cfg.request_budget_ms;
 
 	return t < end ? t : end;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v & 0xff;
-	p[1] = (v >> 8) & 0xff;
-	p[2] = (v >> 16) & 0xff;
-	p[3] = (v >> 24) & 0xff;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
 }
 
 /* Suites to try, in order: "auto" prefers SHA256 (17) over SHA1 (3),
@@ -226,7 +211,7 @@ open_session(sol_session *s, uint64_t now)
 	/* Ask for the real privilege, not 0 "highest": BMCs that hash with
 	 * it (opensesspriv) and ipmi_sim, which echoes it, need that. */
 	p[1] = (s->cfg.quirks & SOL_Q_OPENSESSPRIV) ? (uint8_t)s->cfg.privilege : 0;
-	put32(p + 4, s->rakp.console_sid);
+	le32_put(p + 4, s->rakp.console_sid);
 	p[8] = 0x00; p[11] = 0x08; p[12] = s->suite.auth;
 	p[16] = 0x01; p[19] = 0x08; p[20] = s->suite.integ;
 	p[24] = 0x02; p[27] = 0x08; p[28] = s->suite.conf;
@@ -298,7 +283,7 @@ send_rakp1(sol_session *s, uint64_t now)
 	s->rakp.ulen = (s->cfg.quirks & SOL_Q_INTEL20) ? 16 : (uint8_t)ulen;
 	s->rakp.role = (uint8_t)s->cfg.privilege | ROLE_NAME_ONLY;
 	p[0] = s->open_tag;
-	put32(p + 4, s->rakp.bmc_sid);
+	le32_put(p + 4, s->rakp.bmc_sid);
 	memcpy(p + 8, s->rakp.rm, 16);
 	p[24] = s->rakp.role;
 	p[27] = s->rakp.ulen;
@@ -320,7 +305,7 @@ open_rs(sol_session *s, const uint8_t *p, size_t len, uint64_t now)
 		status_fail(s, "Open Session", p[1], now);
 		return;
 	}
-	if (len < 36 || get32(p + 4) != s->rakp.console_sid) {
+	if (len < 36 || le32_get(p + 4) != s->rakp.console_sid) {
 		s->stats.rx_bad++;
 		return;
 	}
@@ -331,7 +316,7 @@ open_rs(sol_session *s, const uint8_t *p, size_t len, uint64_t now)
 		status_fail(s, "Open Session", 0x11, now);
 		return;
 	}
-	s->rakp.bmc_sid = get32(p + 8);
+	s->rakp.bmc_sid = le32_get(p + 8);
 	if (s->rakp.bmc_sid == 0) {
 		sess_fail(s, SOL_R_PROTOCOL, now, "BMC session id 0");
 		return;
@@ -357,7 +342,7 @@ send_rakp3(sol_session *s, uint64_t now)
 	}
 	s->rakp.role = role;
 	p[0] = s->open_tag;
-	put32(p + 4, s->rakp.bmc_sid);
+	le32_put(p + 4, s->rakp.bmc_sid);
 	memcpy(p + 8, keac, dl);
 	OPENSSL_cleanse(keac, sizeof(keac));
 	sess_trace(s, "RAKP 3");
@@ -380,7 +365,7 @@ rakp2(sol_session *s, const uint8_t *p, size_t len, uint64_t now)
 		status_fail(s, "RAKP 2", p[1], now);
 		return;
 	}
-	if (len < 40 || get32(p + 4) != s->rakp.console_sid) {
+	if (len < 40 || le32_get(p + 4) != s->rakp.console_sid) {
 		s->stats.rx_bad++;
 		return;
 	}
@@ -445,7 +430,7 @@ rakp4(sol_session *s, const uint8_t *p, size_t len, uint64_t now)
 		status_fail(s, "RAKP 4", p[1], now);
 		return;
 	}
-	if (get32(p + 4) != s->rakp.console_sid || len < 8 + il) {
+	if (le32_get(p + 4) != s->rakp.console_sid || len < 8 + il) {
 		s->stats.rx_bad++;
 		return;
 	}

@@ -1,6 +1,7 @@
 /* rmcp.c — RMCP / IPMI 1.5 / RMCP+ datagrams: building and bounded parsing. */
 #include <string.h>
 
+#include "bytes.h"
 #include "rmcp.h"
 
 #define RMCP_VERSION 0x06
@@ -45,22 +46,6 @@ rp_err_str(int err)
 }
 
 static void
-put_u32le(uint8_t *p, uint32_t v)
-{
-	p[0] = v & 0xff;
-	p[1] = (v >> 8) & 0xff;
-	p[2] = (v >> 16) & 0xff;
-	p[3] = (v >> 24) & 0xff;
-}
-
-static uint32_t
-get_u32le(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static void
 put_rmcp_hdr(uint8_t *p)
 {
 	p[0] = RMCP_VERSION;
@@ -78,8 +63,8 @@ rp_build_v15(uint8_t *out, size_t cap, const uint8_t *msg, size_t len)
 		return -1;
 	put_rmcp_hdr(out);
 	out[4] = RP_AUTHTYPE_NONE;
-	put_u32le(out + 5, 0);		/* session seq */
-	put_u32le(out + 9, 0);		/* session id */
+	le32_put(out + 5, 0);		/* session seq */
+	le32_put(out + 9, 0);		/* session id */
 	out[13] = (uint8_t)len;
 	if (len > 0)
 		memmove(out + V15_HDR, msg, len);
@@ -152,8 +137,8 @@ rp_build_v20(uint8_t *out, size_t cap, uint8_t ptype, uint32_t sid,
 	out[4] = RP_AUTHTYPE_RMCPP;
 	out[5] = ptype | (enc ? RP_PT_ENCRYPTED : 0) |
 	    (auth ? RP_PT_AUTHENTICATED : 0);
-	put_u32le(out + 6, sid);
-	put_u32le(out + 10, seq);
+	le32_put(out + 6, sid);
+	le32_put(out + 10, seq);
 	out[14] = plen & 0xff;
 	out[15] = (plen >> 8) & 0xff;
 	if (!auth)
@@ -174,8 +159,8 @@ parse_v15(const uint8_t *in, size_t len, struct rp_packet *out)
 		return RP_E_LEN;
 	out->v20 = 0;
 	out->ptype = RP_PT_IPMI;
-	out->seq = get_u32le(in + 5);
-	out->sid = get_u32le(in + 9);
+	out->seq = le32_get(in + 5);
+	out->sid = le32_get(in + 9);
 	out->payload = in + V15_HDR;
 	out->len = mlen;
 	return 0;
@@ -260,8 +245,8 @@ parse_v20(const uint8_t *in, size_t len, rp_keys *keys, uint8_t *scratch,
 	out->ptype = pt;
 	out->encrypted = enc;
 	out->authenticated = auth;
-	out->sid = get_u32le(in + 6);
-	out->seq = get_u32le(in + 10);
+	out->sid = le32_get(in + 6);
+	out->seq = le32_get(in + 10);
 	out->payload = in + V20_HDR;
 	out->len = plen;
 	if (!enc)

@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "bytes.h"
 #include "session_int.h"
 
 #define DEF_RETRY_MS 1000
@@ -163,11 +164,8 @@ teardown(sol_session *s, bool tell_bmc)
 	if (tell_bmc && s->established) {
 		solctl_shutdown(s);
 		uint8_t d[4];
-		uint32_t id = s->rakp.bmc_sid;
-		d[0] = id & 0xff;
-		d[1] = (id >> 8) & 0xff;
-		d[2] = (id >> 16) & 0xff;
-		d[3] = (id >> 24) & 0xff;
+
+		le32_put(d, s->rakp.bmc_sid);
 		req_send_oneshot(s, IPMI_NETFN_APP, IPMI_CMD_CLOSE_SESSION, d, 4);
 	}
 	req_flush(s);

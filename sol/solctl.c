@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "session_int.h"
 
 #define SOL_PAYLOAD 0x01
@@ -11,19 +12,6 @@
 
 static void activate(sol_session *s, uint64_t now);
 static void deactivate(sol_session *s, uint64_t now);
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
 
 static void
 on_data(void *ctx, const uint8_t *buf, size_t len)
@@ -211,8 +199,8 @@ act_done(sol_session *s, const struct ipmi_msg *rsp, uint64_t now)
 		sess_fail(s, SOL_R_PROTOCOL, now, "Activate Payload: short reply");
 		return;
 	}
-	chars = chars_per_packet(s, get16(rsp->data + 4));
-	port = get16(rsp->data + 8);
+	chars = chars_per_packet(s, le16_get(rsp->data + 4));
+	port = le16_get(rsp->data + 8);
 	s->sol_up = true;
 	if (!port_is_ours(s, port)) {
 		s->redirect_port = port;
@@ -325,7 +313,7 @@ keepalive_done(sol_session *s, const struct ipmi_msg *rsp, uint64_t now)
 		s->instinfo_unsupported = true;
 		return;
 	}
-	owner = get32(rsp->data);
+	owner = le32_get(rsp->data);
 	if (s->state != SOL_ST_SOL_ACTIVE || owner == s->rakp.bmc_sid)
 		return;
 	char what[80];
