@@ -30,7 +30,7 @@ CFLAGS += $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
 endif
 
-CPPFLAGS += -std=c17 -D_GNU_SOURCE -MMD -MP -I. -Isol -Icommon
+CPPFLAGS += -std=c17 -D_GNU_SOURCE -MMD -MP -I. -Isol -Icommon -Iconserver
 CFLAGS += $(WARN) -fstack-protector-strong
 ifneq ($(SANITIZE),1)
 CPPFLAGS += -D_FORTIFY_SOURCE=2
@@ -38,6 +38,8 @@ endif
 
 CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 EVENT_LIBS := $(shell $(PKG_CONFIG) --libs libevent 2>/dev/null || echo -levent)
+DAEMON_LIBS := $(shell $(PKG_CONFIG) --libs libconfig libzstd json-c zlib 2>/dev/null || echo -lconfig -lzstd -ljson-c -lz)
+JSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
@@ -53,6 +55,15 @@ SOL_LIB := $(BUILD)/lib/libipmuxsol.a
 COMMON_SRCS := $(wildcard common/*.c)
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(OBJ)/%.o)
 COMMON_LIB := $(BUILD)/lib/libipmuxcommon.a
+
+# ipmuxd: the daemon (conserver/), its modules in a library tests link.
+DAEMON_SRCS := $(filter-out conserver/main.c,$(wildcard conserver/*.c))
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
+DAEMON_LIB := $(BUILD)/lib/libipmuxd.a
+
+# ipmux: the CLI and TUI client (tui/).
+CLIENT_SRCS := $(wildcard tui/*.c)
+CLIENT_OBJS := $(CLIENT_SRCS:%.c=$(OBJ)/%.o)
 
 # ipmux-solcat: interactive SOL client on top of sol/.
 SOLCAT_SRCS := $(wildcard sol/tools/*.c)
@@ -89,9 +100,12 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-PROGRAMS := $(BIN)/ipmux-solcat
+PROGRAMS := $(BIN)/ipmux-solcat $(if $(wildcard conserver/main.c),$(BIN)/ipmuxd) \
+	$(if $(CLIENT_SRCS),$(BIN)/ipmux)
 TEST_PROGRAMS := $(if $(BMCSIM_SRCS),$(BIN)/ipmux-bmcsim)
 
+
+.PHONY: bench
 .PHONY: all deps check check-run check-slow asan-check fuzz fuzz-smoke fuzz-run \
 	install demo clean tests
 
@@ -101,7 +115,7 @@ tests: $(UNIT_BINS) $(INTEG_BINS) $(TOOL_BINS)
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(CHECK_CFLAGS) $(JSON_CFLAGS) -c -o $@ $<
 
 $(SOL_LIB): $(SOL_OBJS)
 	@mkdir -p $(dir $@)
@@ -113,6 +127,19 @@ $(COMMON_LIB): $(COMMON_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+$(DAEMON_LIB): $(DAEMON_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN)/ipmuxd: $(OBJ)/conserver/main.o $(DAEMON_LIB) $(COMMON_LIB) $(SOL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(DAEMON_LIBS) $(CRYPTO_LIBS)
+
+$(BIN)/ipmux: $(CLIENT_OBJS) $(COMMON_LIB) $(SOL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(DAEMON_LIBS) $(CRYPTO_LIBS)
+
 $(BIN)/ipmux-solcat: $(SOLCAT_OBJS) $(COMMON_LIB) $(SOL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPTO_LIBS)
@@ -121,13 +148,13 @@ $(BIN)/ipmux-bmcsim: $(BMCSIM_OBJS) $(BMC_OBJS) $(COMMON_LIB) $(SOL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPTO_LIBS) -lm
 
-$(BUILD)/tests/unit/%: $(OBJ)/tests/unit/%.o $(UNIT_HELP_OBJS) $(BMC_OBJS) $(COMMON_LIB) $(SOL_LIB)
+$(BUILD)/tests/unit/%: $(OBJ)/tests/unit/%.o $(UNIT_HELP_OBJS) $(BMC_OBJS) $(DAEMON_LIB) $(COMMON_LIB) $(SOL_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(CRYPTO_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS) $(DAEMON_LIBS) $(CRYPTO_LIBS)
 
 $(BUILD)/tests/integ/%: $(OBJ)/tests/integ/%.o $(INTEG_HELP_OBJS) $(COMMON_LIB) $(SOL_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS) $(CRYPTO_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS) $(DAEMON_LIBS) $(CRYPTO_LIBS)
 
 $(BUILD)/tests/tools/%: $(OBJ)/tests/tools/%.o $(COMMON_LIB) $(SOL_LIB)
 	@mkdir -p $(dir $@)
@@ -163,6 +190,10 @@ fuzz-smoke: deps
 fuzz-run: $(FUZZ_BINS)
 	@sh tests/fuzz/smoke.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
+# Benchmarks (not part of check): resident memory of ipmux-bmcsim fleets.
+bench: all
+	@sh bench/bmcsim-rss.sh $(BUILD)
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh $(BUILD)
@@ -170,8 +201,13 @@ demo: deps
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
-	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/doc/ipmux/examples
 	install -m 0644 $(wildcard docs/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	$(if $(wildcard docs/*.5),install -m 0644 $(wildcard docs/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/)
+	$(if $(wildcard docs/*.8),install -m 0644 $(wildcard docs/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/)
+	install -m 0644 $(wildcard etc/*.conf etc/*.service) $(DESTDIR)$(PREFIX)/share/doc/ipmux/examples/
 
 clean:
 	rm -rf $(BUILD)

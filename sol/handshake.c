@@ -83,6 +83,7 @@ ciphers_pick(sol_session *s)
 		return;
 	}
 	s->nsuites = 0;
+	s->suites_listed = true;
 	if (has17)
 		s->suites[s->nsuites++] = 17;
 	if (has3)
@@ -171,6 +172,8 @@ hs_begin(sol_session *s, uint64_t now)
 
 	s->established = false;
 	s->suite_valid = false;
+	s->suites_listed = false;
+	s->hs_attempts = 0;
 	s->nsuites = 1;
 	s->suites[0] = s->cfg.cipher;
 	if (s->cfg.cipher == SOL_CIPHER_AUTO) {
@@ -201,6 +204,7 @@ open_session(sol_session *s, uint64_t now)
 		return;
 	}
 	s->suite_valid = true;
+	s->hs_attempts++;
 	do
 		s->rakp.console_sid = sess_random_u32(s);
 	while (s->rakp.console_sid == 0);
@@ -243,6 +247,13 @@ status_fail(sol_session *s, const char *step, uint8_t code, uint64_t now)
 			  step, s->suite.id, code);
 		return;
 	case 0x01: case 0x0B:
+		/* Our own abandoned attempts may hold the BMC's half-open
+		 * slots until it reaps them: keep trying within the budget. */
+		if (s->hs_attempts > 1 &&
+		    now - s->hs_started < s->cfg.request_budget_ms) {
+			sess_trace(s, "%s: BMC out of sessions; retrying", step);
+			return;
+		}
 		sess_fail(s, SOL_R_BUSY, now,
 			  "%s: BMC has no free session (status 0x%02x)", step,
 			  code);
@@ -489,7 +500,9 @@ hs_tick(sol_session *s, uint64_t now)
 		return;
 	}
 	if (now - s->hs_started >= s->cfg.request_budget_ms) {
-		if (s->try_idx + 1 < suite_count(s)) {
+		/* Fall back to a weaker suite on silence only when the BMC did
+		 * not list its suites: loss must not downgrade the session. */
+		if (s->try_idx + 1 < suite_count(s) && !s->suites_listed) {
 			sess_trace(s, "no answer with suite %d, trying %d",
 				   s->suite.id, suite_at(s, s->try_idx + 1));
 			s->try_idx++;
@@ -503,8 +516,9 @@ hs_tick(sol_session *s, uint64_t now)
 				s->state == SOL_ST_RAKP1 ? 1 : 2]);
 		return;
 	}
+	/* A flat retry interval: every attempt needs several datagrams to
+	 * get through, so on a lossy path many quick tries beat few slow
+	 * ones. */
 	sess_trace(s, "handshake step timed out; new Open Session");
-	if (s->hs_wait_ms < 4 * s->cfg.retry_ms)
-		s->hs_wait_ms *= 2;
 	open_session(s, now);
 }

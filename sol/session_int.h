@@ -53,7 +53,9 @@ struct sol_session {
 	uint8_t open_tag;
 	uint8_t chan;
 	uint64_t hs_deadline;		/* setup step timer, or NO_DEADLINE */
-	uint32_t hs_wait_ms;		/* current step timeout (doubles) */
+	uint32_t hs_wait_ms;		/* setup step timeout */
+	unsigned hs_attempts;		/* Open Sessions in this handshake */
+	bool suites_listed;		/* the BMC listed the suites we try */
 	uint64_t hs_started;		/* start of this handshake */
 	rp_keys *keys;
 	bool established;		/* RAKP 4 checked; IPMI/SOL flow */

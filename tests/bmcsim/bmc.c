@@ -236,6 +236,7 @@ bmc_out(bmc *b, uint64_t peer, const uint8_t *buf, size_t len)
 		memcpy(b->hold_out, buf, len);
 		b->hold_out_len = len;
 		b->hold_out_peer = peer;
+		b->hold_out_at = b->now;
 		b->hold_out_used = true;
 		b->stats.faults_reordered++;
 		bmc_trace(b, "fault: holding %zu bytes out", len);
@@ -378,6 +379,7 @@ bmc_input(bmc *b, const uint8_t *dgram, size_t len, uint64_t now,
 		memcpy(b->hold_in, dgram, len);
 		b->hold_in_len = len;
 		b->hold_in_peer = peer;
+		b->hold_in_at = now;
 		b->hold_in_used = true;
 		b->stats.faults_reordered++;
 		bmc_trace(b, "fault: holding %zu bytes in", len);
@@ -415,10 +417,31 @@ expire_sessions(bmc *b)
 	}
 }
 
+/* Reordered datagrams that no later one overtook go out now. */
+static void
+release_held(bmc *b)
+{
+	uint32_t h = b->faults.hold_ms;
+
+	if (h == 0)
+		return;
+	if (b->hold_in_used && b->now >= b->hold_in_at + h) {
+		b->hold_in_used = false;
+		handle_dgram(b, b->hold_in, b->hold_in_len, b->hold_in_peer);
+	}
+	if (b->hold_out_used && b->now >= b->hold_out_at + h) {
+		b->hold_out_used = false;
+		b->stats.tx++;
+		b->cfg.send(b->cfg.ctx, b->hold_out_peer, b->hold_out,
+			    b->hold_out_len);
+	}
+}
+
 void
 bmc_tick(bmc *b, uint64_t now)
 {
 	b->now = now;
+	release_held(b);
 	expire_sessions(b);
 	bmc_sol_tick(b);
 }
@@ -428,6 +451,13 @@ bmc_deadline(const bmc *b)
 {
 	uint64_t d = bmc_sol_deadline(b), t;
 	int i;
+
+	if (b->faults.hold_ms > 0) {
+		if (b->hold_in_used && b->hold_in_at + b->faults.hold_ms < d)
+			d = b->hold_in_at + b->faults.hold_ms;
+		if (b->hold_out_used && b->hold_out_at + b->faults.hold_ms < d)
+			d = b->hold_out_at + b->faults.hold_ms;
+	}
 
 	for (i = 0; i < BMC_MAX_SESSIONS; i++) {
 		const struct bmc_sess *s = &b->sess[i];

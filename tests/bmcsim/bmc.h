@@ -105,6 +105,9 @@ struct bmc_faults {
 	unsigned dup_in_pct, dup_out_pct;	/* deliver twice */
 	unsigned reorder_in_pct, reorder_out_pct; /* hold one, release it
 						   * after the next */
+	/* ...or once it has waited this long (bmc_tick); 0 = only after
+	 * the next, so in a lock-step exchange a held datagram is a loss */
+	uint32_t hold_ms;
 	bool silent;				/* a dead BMC: no input,
 						 * no output */
 };

@@ -73,8 +73,10 @@ struct bmc {
 	int close_after;	/* slot to free once its reply is sent */
 	struct bmc_sol sol;
 
-	/* datagrams held back by the reorder faults */
+	/* datagrams held back by the reorder faults: released after the
+	 * next one, or by bmc_tick after faults.hold_ms when that is set */
 	bool hold_in_used, hold_out_used;
+	uint64_t hold_in_at, hold_out_at;
 	uint64_t hold_in_peer, hold_out_peer;
 	size_t hold_in_len, hold_out_len;
 	uint8_t hold_in[RP_MAX_DGRAM];

@@ -59,4 +59,37 @@ int mgmt_set_sensor_raw(mgmt *m, uint8_t sensor, uint8_t raw, uint64_t now);
 int mgmt_sel_add(mgmt *m, const uint8_t rec[16], uint64_t now);
 unsigned mgmt_sel_count(const mgmt *m);
 
+/* Stop forcing a sensor: it drifts again. */
+void mgmt_release_sensor(mgmt *m, uint8_t sensor, uint64_t now);
+
+/* What the simulated server reports, for tests that compare a client's
+ * output with it.  The serial formats take the BMC index (unsigned). */
+#define MGMT_MANUFACTURER_ID 49622u	/* IANA: OpenBMC project */
+#define MGMT_PRODUCT_ID 0x0d51u
+#define MGMT_FW_MAJOR 1
+#define MGMT_FW_MINOR 0x23		/* BCD: firmware 1.23 */
+#define MGMT_FRU_MFG "ipmux Labs"
+#define MGMT_FRU_BOARD_PRODUCT "SIM-X1 Mainboard"
+#define MGMT_FRU_BOARD_PART "SIM-MB-0001"
+#define MGMT_FRU_BOARD_SERIAL_FMT "SIMB%08u"
+#define MGMT_FRU_CHASSIS_PART "SIM-CH-2U"
+#define MGMT_FRU_CHASSIS_SERIAL_FMT "SIMC%08u"
+#define MGMT_FRU_PRODUCT_NAME "SIM-X1 Server"
+#define MGMT_FRU_PRODUCT_PART "SIM-X1-0001"
+#define MGMT_FRU_PRODUCT_VERSION "1.0"
+#define MGMT_FRU_PRODUCT_SERIAL_FMT "SIMP%08u"
+
+/* Sensor numbers in the SDR repository. */
+#define MGMT_SENSOR_CPU_TEMP 0x01
+#define MGMT_SENSOR_INLET_TEMP 0x02
+#define MGMT_SENSOR_FAN1 0x30		/* FAN1..FAN4: 0x30..0x33 */
+#define MGMT_SENSOR_12V 0x40
+#define MGMT_SENSOR_5V 0x41
+#define MGMT_SENSOR_3V3 0x42
+#define MGMT_SENSOR_POWER 0x50
+#define MGMT_SENSOR_PSU1 0x60		/* PSU1, PSU2: 0x60, 0x61 */
+#define MGMT_SENSOR_INTRUSION 0x70
+#define MGMT_SENSOR_WATCHDOG 0x71
+#define MGMT_SENSOR_ACPI 0x72
+
 #endif

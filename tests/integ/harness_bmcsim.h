@@ -1,0 +1,32 @@
+/* harness_bmcsim.h — integration-test helpers for ipmux-bmcsim: start a fleet, talk to its control socket, point clients at it. */
+#ifndef IPMUX_TESTS_INTEG_HARNESS_BMCSIM_H
+#define IPMUX_TESTS_INTEG_HARNESS_BMCSIM_H
+
+#include "harness.h"
+
+/*
+ * A running ipmux-bmcsim with count BMCs on consecutive free UDP ports
+ * from *port, user HARNESS_ADMIN_USER / HARNESS_ADMIN_PASS, and its
+ * control socket in the harness's temp dir. extra: more options,
+ * NULL-terminated. Waits for the "listening" line; NULL on failure
+ * (the reason on stderr).
+ */
+struct harness_proc *harness_bmcsim_start(struct harness *h, unsigned count,
+    const char *const *extra, int *port);
+/* One control line ("loss all 5"); the reply line without its newline
+ * (static, valid until the next call), or NULL if none came in 5 s. */
+const char *harness_bmcsim_ctl(struct harness *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The control socket's path. */
+const char *harness_bmcsim_ctl_path(struct harness *h);
+
+/* ipmux-solcat -H 127.0.0.1:port -U admin -f PWFILE extra... */
+struct harness_proc *harness_solcat_port(struct harness *h, int port,
+    const char *const *extra);
+/* ipmitool -I lanplus -C suite -H 127.0.0.1 -p port (admin) args...,
+ * run to completion: exit code, -1 past timeout_ms. The process stays
+ * readable through *out if out is not NULL. */
+int harness_ipmitool_port(struct harness *h, int port, const char *suite,
+    int timeout_ms, const char *const *args, struct harness_proc **out);
+
+#endif
