@@ -42,7 +42,7 @@ config_defaults(struct sol_config *c)
 		c->sol_retry_ms = DEF_SOL_RETRY_MS;
 	if (c->sol_retries == 0)
 		c->sol_retries = DEF_SOL_RETRIES;
-	if (c->keepalive_ms + KEEPALIVE_JITTER_MS > c->dead_ms / 2)
+	if (c->keepalive_ms + c->keepalive_ms / 4 > c->dead_ms / 2)
 		c->keepalive_ms = c->dead_ms / 3;
 	if (c->request_budget_ms > c->dead_ms)
 		c->request_budget_ms = c->dead_ms;
@@ -251,8 +251,14 @@ sess_send_payload(sol_session *s, uint8_t ptype, const uint8_t *pl,
 void
 sess_schedule_keepalive(sol_session *s, uint64_t now)
 {
+	uint32_t jitter = s->cfg.keepalive_ms / 4;
+
+	/* Jitter spreads a fleet's keepalives; it stays small next to the
+	 * period so a short keepalive still fits inside the dead bound. */
+	if (jitter > KEEPALIVE_JITTER_MS)
+		jitter = KEEPALIVE_JITTER_MS;
 	s->next_keepalive = now + s->cfg.keepalive_ms +
-	    sess_random_u32(s) % KEEPALIVE_JITTER_MS;
+	    sess_random_u32(s) % (jitter + 1);
 }
 
 void

@@ -269,6 +269,13 @@ dispatch(bmc *b, struct bmc_sess *s, const struct bmc_request *rq,
 {
 	size_t i;
 
+	/* The managed server may describe itself; else the built-in ID. */
+	if (s != NULL && rq->netfn == IPMI_NETFN_APP &&
+	    rq->cmd == IPMI_CMD_GET_DEVICE_ID && b->cfg.command != NULL) {
+		int cc = b->cfg.command(b->cfg.ctx, rq, rsp, cap, rlen);
+		if (cc != IPMI_CC_INVALID_CMD)
+			return cc;
+	}
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (cmds[i].netfn != rq->netfn || cmds[i].cmd != rq->cmd)
 			continue;

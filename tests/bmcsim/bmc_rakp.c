@@ -82,7 +82,9 @@ open_reply(bmc *b, const struct bmc_sess *s)
 
 	memset(p, 0, sizeof(p));
 	p[0] = s->tag;
-	p[2] = s->open_priv;		/* echoed, as ipmi_sim does */
+	/* The highest privilege granted: what was asked, or admin for "any"
+	 * (ipmi_sim echoes the 0, which FreeIPMI rejects). */
+	p[2] = s->open_priv != 0 ? s->open_priv : BMC_PRIV_ADMIN;
 	bmc_put32(p + 4, s->rakp.console_sid);
 	bmc_put32(p + 8, s->rakp.bmc_sid);
 	p[12] = 0x00; p[15] = 0x08; p[16] = s->suite.auth;
@@ -331,6 +333,8 @@ bmc_hs_rakp3(bmc *b, const uint8_t *p, size_t len, uint64_t peer)
 		bad = rp_rakp3_keac(&s->rakp, want) != 0 ||
 		    rp_memeq_ct(want, p + 8, dl) != 0;
 	OPENSSL_cleanse(want, sizeof(want));
+	if (!bad)
+		s->tag = p[0];		/* RAKP 4 answers RAKP 3's tag */
 	if (s->state == BS_ACTIVE) {
 		if (!bad)		/* a duplicate: same answer */
 			rakp4_reply(b, s);

@@ -1388,7 +1388,9 @@ START_TEST(test_garbage_datagrams)
 	fprintf(stderr, "fake BMC: %d datagrams from ipmuxd, %d garbage "
 	    "answers; console %s\n", fb.got, fb.sent, fb.state);
 	assert_daemon_alive("garbage datagrams");
-	ck_assert(fleet_list(f) != NULL);
+	json_object *list = fleet_list(f);
+	ck_assert(list != NULL);
+	json_object_put(list);
 	close(fb.fd);
 	ck_assert(harness_start_bmc(fleet_node(f, 0)) == 0);
 	wait_states(NULL, 0, "active", BACKOFF_MAX_MS + 8000,

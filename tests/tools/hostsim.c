@@ -560,6 +560,17 @@ hs_start(struct hs *s)
 	}
 }
 
+/* Unpaced output (a burst, a rate-0 numbered stream) still to generate:
+ * it waits only for room in the send queue. */
+static int
+hs_more_pending(const struct hs *s)
+{
+	if (s->burst_left > 0)
+		return 1;
+	return s->o.mode == HS_NUMBERED && s->started && s->o.rate == 0 &&
+	    (s->o.count == 0 || s->num_next < s->o.count);
+}
+
 /* Run paced output; return the next time something is due, or -1. */
 static int64_t
 hs_tick(struct hs *s, int64_t now)
@@ -989,6 +1000,10 @@ hs_run(struct hs *s)
 			hs_conn_write(s);
 		if (due >= 0)
 			timeout = due > now ? (int)(due - now) : 0;
+		/* The queue drained in one write: generate more right away
+		 * (with data queued, POLLOUT wakes us instead). */
+		if (s->cfd >= 0 && hs_queued(s) == 0 && hs_more_pending(s))
+			timeout = 0;
 		hs_poll_once(s, timeout, &unblocked);
 	}
 	hs_event(s, "exit rx=%llu tx=%llu breaks=%llu", s->rx, s->tx, s->breaks);
