@@ -172,7 +172,8 @@ check: deps
 
 # Long-running tests (the 5-minute keepalive soak); CI runs these too.
 check-slow: all
-	@IPMUX_SLOW_TESTS=1 sh tests/run-tests.sh $(BUILD) $(INTEG_BINS)
+	@IPMUX_SLOW_TESTS=1 CK_RUN_CASE=soak sh tests/run-tests.sh $(BUILD) \
+		$(BUILD)/tests/integ/check_ipmisim
 
 asan-check: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 check-run
