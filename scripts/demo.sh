@@ -1,37 +1,56 @@
 #!/bin/sh
-# demo.sh — a live SOL console from a simulated BMC (ipmi_sim + hostsim), no hardware needed.
+# demo.sh — ipmuxd serving a simulated fleet of 8 BMCs, no hardware needed.
 # usage: sh scripts/demo.sh [BUILD_DIR]     (what `make demo` runs)
 #
-# Starts hostsim (a fake host: boot log, login prompt, echo) and OpenIPMI's
-# ipmi_sim with its SOL port wired to hostsim, both on free loopback ports
-# in a temp dir, then runs ipmux-solcat against the simulated BMC in the
-# foreground. Everything is stopped and removed when the console ends.
+# In a temp dir: starts ipmux-bmcsim (8 simulated BMCs, each with a host
+# that boots and offers a login), writes an ipmuxd configuration for them,
+# starts ipmuxd, waits until every console is active, shows `ipmux list`,
+# then (after Enter) attaches to node1 in the foreground.  Without a
+# terminal on stdin (CI, a pipe) it instead waits for node1's login prompt
+# to reach its log and prints the log's tail, so `make demo </dev/null` is
+# a quick smoke test.  Everything started here is stopped and the temp dir
+# removed on every exit path (IPMUX_DEMO_KEEP=1 keeps the dir).
 
 set -u
 
 build=${1:-build}
-solcat=$build/bin/ipmux-solcat
-hostsim=$build/tests/tools/hostsim
+bmcsim=$build/bin/ipmux-bmcsim
+ipmuxd=$build/bin/ipmuxd
+ipmux=$build/bin/ipmux
+count=8
 
 die() {
 	echo "demo: $*" >&2
 	exit 1
 }
 
-[ -x "$solcat" ] || die "$solcat is not built (run: make)"
-[ -x "$hostsim" ] || die "$hostsim is not built (run: make)"
-command -v ipmi_sim >/dev/null 2>&1 ||
-	die "ipmi_sim not found (run: make deps, or apt-get install openipmi)"
+for p in "$bmcsim" "$ipmuxd" "$ipmux"; do
+	[ -x "$p" ] || die "$p is not built (run: make)"
+done
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/ipmux-demo.XXXXXX") || die "mktemp failed"
-hs_pid=
 sim_pid=
+d_pid=
+keep=
+
+# stop PID: SIGTERM, up to 5 s to exit, then SIGKILL.
+stop() {
+	[ -n "$1" ] || return 0
+	kill "$1" 2>/dev/null || return 0
+	n=50
+	while kill -0 "$1" 2>/dev/null && [ "$n" -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
 
 cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null
-	[ -n "$hs_pid" ] && kill "$hs_pid" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$dir"
+	trap '' HUP INT TERM
+	stop "$d_pid"
+	stop "$sim_pid"
+	[ -n "$keep" ] || rm -rf "$dir"
 }
 trap cleanup EXIT
 trap 'exit 129' HUP
@@ -54,79 +73,140 @@ udp_port_busy() {
 	grep -qi ":$hex " /proc/net/udp /proc/net/udp6 2>/dev/null
 }
 
-random_port() {
+# A base port with count free UDP ports above it, all at most 32767.
+random_base() {
 	n=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-	echo $((20000 + n % 12000))
+	echo $((20000 + n % (32768 - 20000 - count)))
 }
 
-# The host: listens first, because ipmi_sim connects to it at startup
-# and would otherwise retry only every 10 s.
-"$hostsim" --mode bootlog --prompt-interval 2 --line-delay-ms 60 \
-	--port 0 --port-file "$dir/host.port" --events "$dir/host.events" \
-	>"$dir/hostsim.log" 2>&1 &
-hs_pid=$!
-wait_for 5 test -s "$dir/host.port" || die "hostsim did not start (see $dir)"
-host_port=$(cat "$dir/host.port")
-
-connects() {
-	n=$(grep -c ' connect ' "$dir/host.events" 2>/dev/null)
-	echo "${n:-0}"
+ports_free() {
+	i=0
+	while [ "$i" -lt "$count" ]; do
+		udp_port_busy $(($1 + i)) && return 1
+		i=$((i + 1))
+	done
+	return 0
 }
 
-connected_since() {
-	[ "$(connects)" -gt "$1" ]
+umask 077
+printf '%s\n' demopass >"$dir/bmc.pw"
+chmod 600 "$dir/bmc.pw"
+mkdir "$dir/log" "$dir/state"
+
+sim_up() {
+	grep -q 'listening' "$dir/bmcsim.out" 2>/dev/null
 }
 
-start_bmc() {
-	cat >"$dir/lan.conf" <<EOF
-name "ipmuxdemo"
-set_working_mc 0x20
-  startlan 1
-    addr 127.0.0.1 $bmc_port
-    priv_limit admin
-    allowed_auths_callback none md2 md5 straight
-    allowed_auths_user none md2 md5 straight
-    allowed_auths_operator none md2 md5 straight
-    allowed_auths_admin none md2 md5 straight
-    guid a123456789abcdefa123456789abcdef
-  endlan
-  sol "tcp:127.0.0.1:$host_port" 115200
-  user 2 true "ipmiusr" "test" admin 10 none md2 md5 straight
-EOF
-	cat >"$dir/bmc.emu" <<EOF
-mc_setbmc 0x20
-mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02
-mc_enable 0x20
-EOF
-	mkdir -p "$dir/bmc-state"
-	before=$(connects)
-	ipmi_sim -c "$dir/lan.conf" -f "$dir/bmc.emu" -s "$dir/bmc-state" -n \
-		</dev/null >"$dir/bmc.log" 2>&1 &
-	sim_pid=$!
-	# up once its SOL side has connected to the host
-	wait_for 5 connected_since "$before" && kill -0 "$sim_pid" 2>/dev/null
+sim_alive_or_up() {
+	sim_up || ! kill -0 "$sim_pid" 2>/dev/null
 }
 
-# A free UDP port for the BMC; another program may grab it first, so try
-# a few.
+# Another program may grab a port between the check and the bind: retry.
 started=
-for attempt in 1 2 3 4 5; do
-	bmc_port=$(random_port)
-	udp_port_busy "$bmc_port" && continue
-	if start_bmc; then
+for _ in 1 2 3 4 5; do
+	base=$(random_base)
+	ports_free "$base" || continue
+	"$bmcsim" --count "$count" --port "$base" --user admin \
+		--password-file "$dir/bmc.pw" --host-output bootlog \
+		</dev/null >"$dir/bmcsim.out" 2>"$dir/bmcsim.log" &
+	sim_pid=$!
+	if wait_for 5 sim_alive_or_up && sim_up; then
 		started=1
 		break
 	fi
-	kill "$sim_pid" 2>/dev/null
-	wait "$sim_pid" 2>/dev/null
+	stop "$sim_pid"
 	sim_pid=
 done
-[ -n "$started" ] || die "ipmi_sim did not start: $(cat "$dir/bmc.log")"
+[ -n "$started" ] || die "ipmux-bmcsim did not start: $(cat "$dir/bmcsim.log")"
 
-umask 077
-printf '%s' test >"$dir/password"
-chmod 600 "$dir/password"
+conf=$dir/ipmux.conf
+sock=$dir/ipmux.sock
+{
+	cat <<EOF
+# Written by scripts/demo.sh: $count simulated BMCs from ipmux-bmcsim.
+ipmux = {
+	socket = "$sock";
+	logdir = "$dir/log";
+	statedir = "$dir/state";
+	log_compress = "none";
+	backoff_min = 200;
+	backoff_max = 2000;
+};
+profiles = (
+	{ name = "sim"; user = "admin"; password_file = "$dir/bmc.pw"; }
+);
+consoles = (
+EOF
+	i=0
+	while [ "$i" -lt "$count" ]; do
+		rack=$((i < count / 2 ? 1 : 2))
+		sep=,
+		[ "$i" -eq $((count - 1)) ] && sep=
+		printf '\t{ name = "node%d"; host = "127.0.0.1:%d"; profile = "sim"; group = "rack%d"; }%s\n' \
+			$((i + 1)) $((base + i)) "$rack" "$sep"
+		i=$((i + 1))
+	done
+	echo ');'
+} >"$conf"
 
-echo "demo: simulated BMC on 127.0.0.1:$bmc_port (user ipmiusr); press a key to boot the host, type Ctrl-E c . (^E c .) to quit."
-"$solcat" -H "127.0.0.1:$bmc_port" -U ipmiusr -C 3 -f "$dir/password"
-exit $?
+"$ipmuxd" -c "$conf" -F </dev/null >"$dir/ipmuxd.log" 2>&1 &
+d_pid=$!
+
+all_active() {
+	kill -0 "$d_pid" 2>/dev/null || return 0	# dead: stop waiting
+	n=$("$ipmux" -S "$sock" list --json 2>/dev/null |
+		grep -o '"state" *: *"active"' | wc -l)
+	[ "$n" -eq "$count" ]
+}
+
+if ! wait_for 15 all_active || ! kill -0 "$d_pid" 2>/dev/null; then
+	if kill -0 "$d_pid" 2>/dev/null; then
+		echo "demo: the $count consoles did not all become active within 15 s" >&2
+	else
+		echo "demo: ipmuxd exited" >&2
+	fi
+	"$ipmux" -S "$sock" list >&2 2>/dev/null
+	echo "demo: ipmuxd log (tail):" >&2
+	tail -n 30 "$dir/ipmuxd.log" >&2
+	exit 1
+fi
+
+echo "demo: ipmuxd is serving $count simulated BMCs (127.0.0.1:$base..$((base + count - 1)))"
+"$ipmux" -S "$sock" list || die "ipmux list failed"
+
+if [ ! -t 0 ]; then
+	# No terminal: a smoke test.  The host's boot log (about 5 s) must
+	# reach node1's log file through the BMC, the session and ipmuxd.
+	echo "demo: stdin is not a terminal, not attaching"
+	if ! wait_for 15 grep -q 'login: ' "$dir/log/node1.log"; then
+		echo "demo: node1's host did not reach its login prompt within 15 s" >&2
+		tail -n 20 "$dir/log/node1.log" >&2
+		echo "demo: ipmuxd log (tail):" >&2
+		tail -n 30 "$dir/ipmuxd.log" >&2
+		exit 1
+	fi
+	echo "demo: node1's log (last 20 lines):"
+	tail -n 20 "$dir/log/node1.log"
+	echo
+	echo "demo: ok"
+	exit 0
+fi
+
+# The host's boot screens clear the terminal, so let the guidance be read
+# first; the attach replays the scrollback, boot log included.
+echo "demo: attaching to node1; type to talk to its host (the fake login takes any name and password); ^E c . detaches; logs are in $dir/log"
+printf 'demo: press Enter to attach (Ctrl-C quits) '
+read -r _ || exit 0
+"$ipmux" -S "$sock" attach --replay 64K node1
+rc=$?
+echo
+[ "$rc" -eq 0 ] || echo "demo: ipmux attach exited $rc" >&2
+echo "demo: detached. node1's log ($dir/log/node1.log) ends with:"
+"$ipmux" -S "$sock" log node1 2>&1 | tail -n 5
+if [ -n "${IPMUX_DEMO_KEEP:-}" ]; then
+	keep=1
+	echo "demo: IPMUX_DEMO_KEEP is set: keeping $dir"
+else
+	echo "demo: stopping ipmuxd and the simulated BMCs, removing $dir (IPMUX_DEMO_KEEP=1 keeps it)"
+fi
+exit 0

@@ -214,7 +214,10 @@ open_session(sol_session *s, uint64_t now)
 	p[0] = s->open_tag;
 	/* Ask for the real privilege, not 0 "highest": BMCs that hash with
 	 * it (opensesspriv) and ipmi_sim, which echoes it, need that. */
-	p[1] = (s->cfg.quirks & SOL_Q_OPENSESSPRIV) ? (uint8_t)s->cfg.privilege : 0;
+	/* intel20 and sun20 BMCs do the same, so they imply it (as in
+	 * FreeIPMI). */
+	p[1] = (s->cfg.quirks & (SOL_Q_OPENSESSPRIV | SOL_Q_INTEL20 |
+				 SOL_Q_SUN20)) ? (uint8_t)s->cfg.privilege : 0;
 	le32_put(p + 4, s->rakp.console_sid);
 	p[8] = 0x00; p[11] = 0x08; p[12] = s->suite.auth;
 	p[16] = 0x01; p[19] = 0x08; p[20] = s->suite.integ;
@@ -362,6 +365,21 @@ send_rakp3(sol_session *s, uint64_t now)
 	s->hs_deadline = hs_step_deadline(s, now);
 }
 
+/* Tell the BMC we give up on this handshake (RAKP 3 with a status), so
+ * it frees the half-open session at once instead of holding one of its
+ * few slots until its setup timer fires. */
+static void
+rakp3_abort(sol_session *s, uint8_t status)
+{
+	uint8_t p[8];
+
+	memset(p, 0, sizeof(p));
+	p[0] = s->open_tag;
+	p[1] = status;
+	le32_put(p + 4, s->rakp.bmc_sid);
+	sess_send_payload(s, RP_PT_RAKP3, p, sizeof(p));
+}
+
 static void
 rakp2(sol_session *s, const uint8_t *p, size_t len, uint64_t now)
 {
@@ -394,6 +412,7 @@ rakp2(sol_session *s, const uint8_t *p, size_t len, uint64_t now)
 	if (dl > 0 && (rp_rakp2_keac(&s->rakp, want) != 0 ||
 		       rp_memeq_ct(want, p + 40, dl) != 0)) {
 		OPENSSL_cleanse(want, sizeof(want));
+		rakp3_abort(s, 0x0F);
 		sess_fail(s, SOL_R_AUTH, now,
 			  "RAKP 2: BMC's key exchange code does not match: "
 			  "wrong password for user %s", s->user);

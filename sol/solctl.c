@@ -11,7 +11,7 @@
 #define FALLBACK_CHARS 28	/* 32-byte packets when the BMC's sizes are absurd */
 
 static void activate(sol_session *s, uint64_t now);
-static void deactivate(sol_session *s, uint64_t now);
+static void deactivate(sol_session *s, uint64_t now, bool takeover);
 
 static void
 on_data(void *ctx, const uint8_t *buf, size_t len)
@@ -54,6 +54,12 @@ sol_lost(sol_session *s, enum sol_reason why, const char *what, uint64_t now)
 		s->steals = 0;
 	sess_trace(s, "%s; re-activating SOL", what);
 	s->stats.reestablish++;
+	/* Our own instance went deaf: it is ours to deactivate, not a
+	 * takeover, so neither the status query nor the cap applies. */
+	if (why == SOL_R_TIMEOUT) {
+		deactivate(s, now, false);
+		return;
+	}
 	solctl_begin(s, now);
 }
 
@@ -79,7 +85,7 @@ status_done(sol_session *s, const struct ipmi_msg *rsp, uint64_t now)
 			return;
 		}
 		sess_trace(s, "SOL already active elsewhere; deactivating it");
-		deactivate(s, now);
+		deactivate(s, now, true);
 		return;
 	}
 	activate(s, now);
@@ -110,17 +116,18 @@ deact_done(sol_session *s, const struct ipmi_msg *rsp, uint64_t now)
 }
 
 static void
-deactivate(sol_session *s, uint64_t now)
+deactivate(sol_session *s, uint64_t now, bool takeover)
 {
 	uint8_t d[6] = { SOL_PAYLOAD, SOL_INSTANCE, 0, 0, 0, 0 };
 
-	if (s->steals >= SESS_STEAL_MAX) {
+	if (takeover && s->steals >= SESS_STEAL_MAX) {
 		sess_fail(s, SOL_R_SOL_ACTIVE, now,
 			  "SOL payload still active elsewhere after %u takeovers",
 			  s->steals);
 		return;
 	}
-	s->steals++;
+	if (takeover)
+		s->steals++;
 	sess_set_state(s, SOL_ST_SOL_DEACT);
 	submit(s, IPMI_CMD_DEACTIVATE_PAYLOAD, d, sizeof(d), deact_done, now);
 }
@@ -154,7 +161,7 @@ act_fail(sol_session *s, int cc, uint64_t now)
 	switch (cc) {
 	case 0x80:
 		if (s->cfg.steal == SOL_STEAL) {
-			deactivate(s, now);
+			deactivate(s, now, true);
 			return;
 		}
 		sess_fail(s, SOL_R_SOL_ACTIVE, now,

@@ -16,6 +16,7 @@
 #define DEF_SOL_INBUF 32	/* ipmi_sim's console -> host buffer */
 #define DEF_SOL_RETRY_MS 1000
 #define DEF_SOL_RETRIES 4
+#define DEF_SOLSEQ_AFTER 3	/* solpacketseq quirk: wedge on the third */
 #define V20_SID_OFF 6		/* session id in an RMCP+ datagram */
 
 /* splitmix64: small, seedable, good enough for ids, nonces and faults. */
@@ -113,6 +114,8 @@ config_defaults(struct bmc_config *c)
 		c->sol_retry_ms = DEF_SOL_RETRY_MS;
 	if (c->sol_retries == 0)
 		c->sol_retries = DEF_SOL_RETRIES;
+	if (c->quirk_solseq_after == 0)
+		c->quirk_solseq_after = DEF_SOLSEQ_AFTER;
 }
 
 /* Copy the users: the caller's strings need not outlive bmc_new. */

@@ -45,6 +45,43 @@ struct bmc_request {
 /* The hook's answer when it wants no reply sent at all. */
 #define BMC_CMD_NO_REPLY (-1)
 
+/*
+ * Vendor misbehaviour on demand, one bit per client workaround flag it
+ * exists for; the bits are those of enum sol_quirk (sol/sol.h), so the
+ * two can be passed across unchanged.  0: a well-behaved BMC.
+ */
+enum bmc_quirk {
+	BMC_Q_AUTHCAP = 1u << 0,	/* wrong user and Kg status bits in
+					 * Get Channel Auth Capabilities */
+	BMC_Q_INTEL20 = 1u << 1,	/* name NUL-padded to 16 in RAKP 2 and
+					 * the SIK; RAKP 3 checked with the
+					 * name-only bit clear */
+	BMC_Q_SUPERMICRO20 = 1u << 2,	/* RAKP 2 KEAC one byte too long */
+	BMC_Q_SUN20 = 1u << 3,		/* RAKP 2 KEAC one byte too long,
+					 * tag bits in the Open Session reply's
+					 * algorithms, a bad cipher record */
+	BMC_Q_OPENSESSPRIV = 1u << 4,	/* keys hashed with the Open Session
+					 * privilege, not RAKP 1's */
+	BMC_Q_INTEGRITYCHECKVALUE = 1u << 5, /* suite 0: RAKP 4 carries a
+					 * 12-byte ICV anyway */
+	BMC_Q_NOCHECKSUMCHECK = 1u << 6, /* IPMI replies: bad data checksum */
+	BMC_Q_SOLPAYLOADSIZE = 1u << 7,	/* Activate reports quirk_sol_size as
+					 * both payload sizes; console SOL
+					 * packets over sol_in_size are dropped */
+	BMC_Q_SOLPORT = 1u << 8,	/* Activate reports BMC_QUIRK_SOL_PORT
+					 * while SOL stays on this port */
+	BMC_Q_SOLSTATUS = 1u << 9,	/* Get Payload Activation Status: 0xCC */
+	BMC_Q_SERIALALERTSDEFERRED = 1u << 11, /* console characters are never
+					 * taken nor acknowledged unless
+					 * Activate asked for deferred serial
+					 * alerts (aux b3:2 = 01) */
+	BMC_Q_SOLPACKETSEQ = 1u << 12,	/* after quirk_solseq_after console data
+					 * packets the BMC wedges: it ignores
+					 * that seq (no ACK, characters not
+					 * taken) until a different seq comes */
+};
+#define BMC_QUIRK_SOL_PORT 0x1234
+
 struct bmc_config {
 	struct bmc_user users[BMC_MAX_USERS];
 	unsigned nusers;
@@ -74,6 +111,10 @@ struct bmc_config {
 	bool sol_append;		/* retransmits carry newly arrived data */
 	bool sol_keep_seq;		/* ipmi_sim: seq state survives reactivation */
 	bool deact_notify;		/* tell a deactivated owner (status 0x10) */
+	uint32_t quirks;		/* enum bmc_quirk bits */
+	uint16_t quirk_sol_size;	/* solpayloadsize: reported verbatim */
+	unsigned quirk_solseq_after;	/* solpacketseq: wedge on this data
+					 * packet of an activation (0 = 3) */
 	uint64_t seed;			/* PRNG for ids, Rc, IVs and faults */
 
 	/* Callbacks; ctx is passed to all of them. send is required. */

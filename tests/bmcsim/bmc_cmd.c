@@ -50,6 +50,9 @@ cmd_auth_caps(bmc *b, struct bmc_sess *s, const struct bmc_request *rq,
 		st |= b->names[i][0] != '\0' ? 0x04 : 0x02;
 	if (b->have_kg)
 		st |= 0x20;
+	/* authcap: claim the opposite: null users only, Kg set or not. */
+	if (b->cfg.quirks & BMC_Q_AUTHCAP)
+		st = (uint8_t)((st & 0x20) ^ 0x20) | 0x02;
 	memset(rsp, 0, 8);
 	rsp[0] = b->cfg.channel;
 	/* b7: extended (IPMI 2.0) data follows, when asked for; the IPMI
@@ -68,7 +71,9 @@ cmd_cipher_suites(bmc *b, struct bmc_sess *s, const struct bmc_request *rq,
 		  uint8_t *rsp, size_t *rlen)
 {
 	static const int ids[] = { 0, 1, 2, 3, 17 };
-	uint8_t rec[5 * 5];
+	/* sun20: a record with bad tag bits after the good ones */
+	static const uint8_t bad_rec[] = { 0x3f, 0x11, 0x01, 0x01, 0x01 };
+	uint8_t rec[6 * 5];
 	struct rp_suite su;
 	size_t n = 0, i, off;
 
@@ -85,6 +90,10 @@ cmd_cipher_suites(bmc *b, struct bmc_sess *s, const struct bmc_request *rq,
 		rec[n++] = su.auth;
 		rec[n++] = 0x40 | su.integ;
 		rec[n++] = 0x80 | su.conf;
+	}
+	if (b->cfg.quirks & BMC_Q_SUN20) {
+		memcpy(rec + n, bad_rec, sizeof(bad_rec));
+		n += sizeof(bad_rec);
 	}
 	rsp[0] = b->cfg.channel;
 	off = (size_t)(rq->data[2] & 0x3f) * 16;
@@ -109,6 +118,26 @@ cmd_device_id(bmc *b, struct bmc_sess *s, const struct bmc_request *rq,
 
 	memcpy(rsp, id, sizeof(id));
 	*rlen = sizeof(id);
+	return IPMI_CC_OK;
+}
+
+/* Get Channel Payload Support: IPMI and SOL payloads, the session-setup
+ * payloads, no OEM ones (ipmiconsole asks unless told solchannelsupport). */
+static int
+cmd_payload_support(bmc *b, struct bmc_sess *s, const struct bmc_request *rq,
+		    uint8_t *rsp, size_t *rlen)
+{
+	static const uint8_t support[8] = { 0x03, 0x00, 0x3f, 0x00,
+					    0x00, 0x00, 0x00, 0x00 };
+	uint8_t chan;
+
+	if (rq->len < 1)
+		return IPMI_CC_REQ_LEN;
+	chan = rq->data[0] & 0x0f;
+	if (chan != 0x0e && chan != (b->cfg.channel ? b->cfg.channel : 1))
+		return IPMI_CC_INVALID_FIELD;
+	memcpy(rsp, support, sizeof(support));
+	*rlen = sizeof(support);
 	return IPMI_CC_OK;
 }
 
@@ -168,6 +197,8 @@ cmd_act_status(bmc *b, struct bmc_sess *s, const struct bmc_request *rq,
 		return IPMI_CC_REQ_LEN;
 	if (rq->data[0] != SOL_PAYLOAD)
 		return IPMI_CC_INVALID_FIELD;
+	if (b->cfg.quirks & BMC_Q_SOLSTATUS)
+		return IPMI_CC_INVALID_FIELD;	/* solstatus: refused */
 	rsp[0] = 1;			/* one instance */
 	rsp[1] = b->sol.active ? 0x01 : 0x00;
 	rsp[2] = 0;
@@ -202,11 +233,19 @@ cmd_activate(bmc *b, struct bmc_sess *s, const struct bmc_request *rq,
 		return CC_PAYLOAD_ACTIVE;
 	b->stats.activate++;
 	bmc_sol_activate(b, s);
+	/* aux b3:2 = 01: serial alerts deferred while SOL is active */
+	b->sol.alerts_deferred = (rq->data[2] & 0x0c) == 0x04;
 	memset(rsp, 0, 12);
 	put16(rsp + 4, b->cfg.sol_in_size);
 	put16(rsp + 6, b->cfg.sol_out_size);
 	put16(rsp + 8, b->cfg.sol_port);
 	put16(rsp + 10, NO_VLAN);
+	if (b->cfg.quirks & BMC_Q_SOLPAYLOADSIZE) {
+		put16(rsp + 4, b->cfg.quirk_sol_size);
+		put16(rsp + 6, b->cfg.quirk_sol_size);
+	}
+	if (b->cfg.quirks & BMC_Q_SOLPORT)
+		put16(rsp + 8, BMC_QUIRK_SOL_PORT);
 	*rlen = 12;
 	return IPMI_CC_OK;
 }
@@ -253,6 +292,8 @@ static const struct {
 	  cmd_cipher_suites },
 	{ IPMI_NETFN_APP, IPMI_CMD_GET_DEVICE_ID, false, cmd_device_id },
 	{ IPMI_NETFN_APP, IPMI_CMD_SET_SESSION_PRIV, false, cmd_set_priv },
+	{ IPMI_NETFN_APP, IPMI_CMD_GET_CHAN_PAYLOAD_SUPPORT, false,
+	  cmd_payload_support },
 	{ IPMI_NETFN_APP, IPMI_CMD_CLOSE_SESSION, false, cmd_close_session },
 	{ IPMI_NETFN_APP, IPMI_CMD_GET_PAYLOAD_ACT_STATUS, false,
 	  cmd_act_status },
@@ -328,6 +369,8 @@ bmc_cmd_input(bmc *b, struct bmc_sess *s, const uint8_t *msg, size_t len,
 	n = ipmi_build_rsp(b->msg, sizeof(b->msg), &m, (uint8_t)cc, rsp, rlen);
 	if (n < 0)
 		goto out;
+	if (b->cfg.quirks & BMC_Q_NOCHECKSUMCHECK)
+		b->msg[n - 1] ^= 0x5a;	/* nochecksumcheck: a bad data sum */
 	if (s != NULL) {
 		bmc_sess_send(b, s, RP_PT_IPMI, b->msg, (size_t)n);
 	} else if (v15) {

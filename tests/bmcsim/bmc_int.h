@@ -26,6 +26,8 @@ struct bmc_sess {
 	uint8_t tag;
 	uint8_t open_priv;	/* maximum asked in Open Session, 0 = any */
 	uint8_t role_priv;	/* asked in RAKP 1: the session's ceiling */
+	uint8_t rakp1_role;	/* RAKP 1's role byte as received */
+	uint8_t rakp1_ulen;	/* RAKP 1's name length as received */
 	uint8_t priv;		/* current privilege */
 	int user;
 	struct rp_suite suite;
@@ -57,6 +59,11 @@ struct bmc_sol {
 	uint8_t last_rx_count;	/* what we accepted of it */
 	bool ack_due;
 	bool nack;		/* we refused bytes; clear it once drained */
+	/* quirks */
+	bool alerts_deferred;	/* Activate asked for deferred alerts */
+	unsigned data_pkts;	/* console data packets this activation */
+	uint8_t wedged_seq;	/* solpacketseq: the seq ignored, 0 none */
+	bool wedged_once;	/* wedged already in this activation */
 };
 
 struct bmc {

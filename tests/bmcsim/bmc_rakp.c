@@ -17,6 +17,7 @@
 #define ST_ILLEGAL_PARAM 0x12
 
 #define OPEN_RQ_LEN 32
+#define QUIRK_ICV_LEN 12	/* integritycheckvalue: an HMAC-SHA1-96's worth */
 #define RAKP1_MIN 28
 
 /* The four-field reply every setup step fails with: tag, status, the
@@ -90,6 +91,11 @@ open_reply(bmc *b, const struct bmc_sess *s)
 	p[12] = 0x00; p[15] = 0x08; p[16] = s->suite.auth;
 	p[20] = 0x01; p[23] = 0x08; p[24] = s->suite.integ;
 	p[28] = 0x02; p[31] = 0x08; p[32] = s->suite.conf;
+	/* sun20: the cipher record tag bits leak into the algorithms. */
+	if (b->cfg.quirks & BMC_Q_SUN20) {
+		p[24] |= 0x40;
+		p[32] |= 0x80;
+	}
 	setup_send(b, s->peer, RP_PT_OPEN_RS, p, sizeof(p));
 }
 
@@ -163,7 +169,7 @@ bmc_hs_open(bmc *b, const uint8_t *p, size_t len, uint64_t peer)
 static void
 rakp2_reply(bmc *b, const struct bmc_sess *s)
 {
-	uint8_t p[40 + RP_MAX_DIGEST];
+	uint8_t p[40 + RP_MAX_DIGEST + 1];
 	size_t dl = rp_auth_digest_len(s->suite.auth);
 
 	memset(p, 0, sizeof(p));
@@ -173,6 +179,12 @@ rakp2_reply(bmc *b, const struct bmc_sess *s)
 	memcpy(p + 24, s->rakp.guid, 16);
 	if (dl > 0 && rp_rakp2_keac(&s->rakp, p + 40) != 0)
 		return;
+	/* supermicro20 (any digest) and sun20 (SHA1: 21 bytes) send one
+	 * byte more than the digest; it is left zero. */
+	if (dl > 0 && ((b->cfg.quirks & BMC_Q_SUPERMICRO20) ||
+	    ((b->cfg.quirks & BMC_Q_SUN20) &&
+	     s->suite.auth == RP_AUTH_HMAC_SHA1)))
+		dl++;
 	setup_send(b, s->peer, RP_PT_RAKP2, p, 40 + dl);
 	OPENSSL_cleanse(p, sizeof(p));
 }
@@ -187,6 +199,10 @@ lookup_user(const bmc *b, const uint8_t *name, size_t ulen, uint8_t role,
 	uint8_t priv = role & 0x0f;
 	unsigned i;
 
+	/* intel20: the name may come NUL-padded to 16. */
+	if (b->cfg.quirks & BMC_Q_INTEL20)
+		while (ulen > 0 && name[ulen - 1] == '\0')
+			ulen--;
 	for (i = 0; i < b->cfg.nusers; i++) {
 		if (strlen(b->names[i]) != ulen ||
 		    memcmp(b->names[i], name, ulen) != 0)
@@ -210,8 +226,26 @@ static bool
 same_rakp1(const struct bmc_sess *s, const uint8_t *p, size_t ulen)
 {
 	return s->state == BS_RAKP2 && memcmp(s->rakp.rm, p + 8, 16) == 0 &&
-	    s->rakp.role == p[24] && s->rakp.ulen == ulen &&
+	    s->rakp1_role == p[24] && s->rakp1_ulen == ulen &&
 	    memcmp(s->rakp.user, p + 28, ulen) == 0;
+}
+
+/* What the keys are hashed with; quirky BMCs differ from RAKP 1. */
+static void
+rakp_hash_fields(const bmc *b, struct bmc_sess *s, uint8_t role,
+		 const uint8_t *name, size_t ulen)
+{
+	s->rakp.role = role;
+	s->rakp.ulen = (uint8_t)ulen;
+	memset(s->rakp.user, 0, sizeof(s->rakp.user));
+	memcpy(s->rakp.user, name, ulen);
+	/* opensesspriv: the privilege asked in Open Session (0 included),
+	 * not the one in RAKP 1. */
+	if (b->cfg.quirks & BMC_Q_OPENSESSPRIV)
+		s->rakp.role = (uint8_t)((role & 0xf0) | s->open_priv);
+	/* intel20: the name always counts as 16 NUL-padded bytes. */
+	if (b->cfg.quirks & BMC_Q_INTEL20)
+		s->rakp.ulen = 16;
 }
 
 void
@@ -252,10 +286,9 @@ bmc_hs_rakp1(bmc *b, const uint8_t *p, size_t len, uint64_t peer)
 		memcpy(s->rakp.rm, p + 8, 16);
 		bmc_rand_bytes(b, s->rakp.rc, 16);
 		memcpy(s->rakp.guid, b->cfg.guid, 16);
-		s->rakp.role = role;
-		s->rakp.ulen = (uint8_t)ulen;
-		memset(s->rakp.user, 0, sizeof(s->rakp.user));
-		memcpy(s->rakp.user, p + 28, ulen);
+		s->rakp1_role = role;
+		s->rakp1_ulen = (uint8_t)ulen;
+		rakp_hash_fields(b, s, role, p + 28, ulen);
 		memcpy(s->rakp.kuid, b->passwords[u], RP_KEY_LEN);
 		memcpy(s->rakp.kg, b->kg, RP_KEY_LEN);
 		s->rakp.have_kg = b->have_kg;
@@ -278,6 +311,11 @@ rakp4_reply(bmc *b, const struct bmc_sess *s)
 	bmc_put32(p + 4, s->rakp.console_sid);
 	if (il > 0 && rp_rakp4_icv(&s->rakp, s->sik, p + 8) != 0)
 		return;
+	/* integritycheckvalue: suite 0 still sends a (meaningless) ICV. */
+	if (il == 0 && (b->cfg.quirks & BMC_Q_INTEGRITYCHECKVALUE)) {
+		il = QUIRK_ICV_LEN;
+		bmc_rand_bytes(b, p + 8, il);
+	}
 	setup_send(b, s->peer, RP_PT_RAKP4, p, 8 + il);
 }
 
@@ -302,6 +340,23 @@ establish(struct bmc_sess *s)
 	OPENSSL_cleanse(k1, sizeof(k1));
 	OPENSSL_cleanse(k2, sizeof(k2));
 	return r;
+}
+
+/* Nonzero when RAKP 3's KEAC is wrong; want is scratch. intel20 hashes
+ * RAKP 3 with the name-only bit clear. */
+static int
+rakp3_check(const bmc *b, struct bmc_sess *s, const uint8_t *keac,
+	    uint8_t *want)
+{
+	uint8_t role = s->rakp.role;
+	int bad;
+
+	if (b->cfg.quirks & BMC_Q_INTEL20)
+		s->rakp.role = role & ~ROLE_NAME_ONLY;
+	bad = rp_rakp3_keac(&s->rakp, want) != 0 ||
+	    rp_memeq_ct(want, keac, rp_auth_digest_len(s->suite.auth)) != 0;
+	s->rakp.role = role;
+	return bad;
 }
 
 void
@@ -330,8 +385,7 @@ bmc_hs_rakp3(bmc *b, const uint8_t *p, size_t len, uint64_t peer)
 	dl = rp_auth_digest_len(s->suite.auth);
 	bad = len < 8 + dl;
 	if (!bad && dl > 0)
-		bad = rp_rakp3_keac(&s->rakp, want) != 0 ||
-		    rp_memeq_ct(want, p + 8, dl) != 0;
+		bad = rakp3_check(b, s, p + 8, want);
 	OPENSSL_cleanse(want, sizeof(want));
 	if (!bad)
 		s->tag = p[0];		/* RAKP 4 answers RAKP 3's tag */

@@ -127,6 +127,10 @@ bmc_sol_activate(bmc *b, struct bmc_sess *s)
 	inflight_clear(so);
 	so->console_nack = false;
 	so->ack_due = false;
+	so->alerts_deferred = false;
+	so->data_pkts = 0;
+	so->wedged_seq = 0;
+	so->wedged_once = false;
 	if (!b->cfg.sol_keep_seq) {
 		so->next_seq = 1;
 		so->last_rx_seq = 0;
@@ -181,6 +185,44 @@ accept(bmc *b, uint8_t seq, const uint8_t *chars, size_t n, uint8_t op)
 	}
 }
 
+/*
+ * Console characters a quirky BMC neither takes nor acknowledges (the
+ * header's ACK fields still count): serialalertsdeferred without deferred
+ * alerts, and the solpacketseq wedge, which holds on to one seq until
+ * the console moves on to another.
+ */
+static bool
+quirk_ignores(bmc *b, uint8_t seq, size_t nchars)
+{
+	struct bmc_sol *so = &b->sol;
+
+	if ((b->cfg.quirks & BMC_Q_SERIALALERTSDEFERRED) &&
+	    !so->alerts_deferred) {
+		bmc_trace(b, "SOL in: seq %u ignored (serial alerts not "
+			  "deferred)", seq);
+		return true;
+	}
+	if (!(b->cfg.quirks & BMC_Q_SOLPACKETSEQ))
+		return false;
+	if (so->wedged_seq != 0) {
+		if (seq == so->wedged_seq) {
+			bmc_trace(b, "SOL in: seq %u ignored (wedged)", seq);
+			return true;
+		}
+		bmc_trace(b, "SOL in: seq %u unwedges %u", seq, so->wedged_seq);
+		so->wedged_seq = 0;
+		return false;
+	}
+	if (nchars > 0 && seq != so->last_rx_seq && !so->wedged_once &&
+	    ++so->data_pkts >= b->cfg.quirk_solseq_after) {
+		so->wedged_seq = seq;
+		so->wedged_once = true;
+		bmc_trace(b, "SOL in: wedged on seq %u", seq);
+		return true;
+	}
+	return false;
+}
+
 void
 bmc_sol_input(bmc *b, struct bmc_sess *s, const uint8_t *pl, size_t len)
 {
@@ -191,7 +233,9 @@ bmc_sol_input(bmc *b, struct bmc_sess *s, const uint8_t *pl, size_t len)
 		b->stats.sol_stray++;
 		return;
 	}
-	if (len < HDR) {
+	if (len < HDR || ((b->cfg.quirks & BMC_Q_SOLPAYLOADSIZE) &&
+	    len > b->cfg.sol_in_size)) {
+		/* solpayloadsize: what it reports is not what it takes */
 		b->stats.rx_bad++;
 		return;
 	}
@@ -206,7 +250,7 @@ bmc_sol_input(bmc *b, struct bmc_sess *s, const uint8_t *pl, size_t len)
 		inflight_clear(so);
 	}
 	so->console_nack = (pl[3] & OP_NACK) != 0;
-	if (seq != 0)
+	if (seq != 0 && !quirk_ignores(b, seq, len - HDR))
 		accept(b, seq, pl + HDR, len - HDR, pl[3]);
 	pump(b);
 	drain(b);

@@ -54,12 +54,25 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* Quirk names for --quirk (see enum sim_quirk): none yet. */
+/* Quirk names for --quirk (see enum sim_quirk), as the client names the
+ * workaround each one needs; --quirk may be given more than once. */
 static const struct {
 	const char *name;
 	uint32_t bit;
 } quirk_names[] = {
 	{ "none", SIM_QUIRK_NONE },
+	{ "authcap", SIM_QUIRK_AUTHCAP },
+	{ "intel20", SIM_QUIRK_INTEL20 },
+	{ "supermicro20", SIM_QUIRK_SUPERMICRO20 },
+	{ "sun20", SIM_QUIRK_SUN20 },
+	{ "opensesspriv", SIM_QUIRK_OPENSESSPRIV },
+	{ "integritycheckvalue", SIM_QUIRK_INTEGRITYCHECKVALUE },
+	{ "nochecksumcheck", SIM_QUIRK_NOCHECKSUMCHECK },
+	{ "solpayloadsize", SIM_QUIRK_SOLPAYLOADSIZE },
+	{ "solport", SIM_QUIRK_SOLPORT },
+	{ "solstatus", SIM_QUIRK_SOLSTATUS },
+	{ "serialalertsdeferred", SIM_QUIRK_SERIALALERTSDEFERRED },
+	{ "solpacketseq", SIM_QUIRK_SOLPACKETSEQ },
 };
 
 static void
@@ -73,8 +86,12 @@ usage(FILE *f)
 "       [--control PATH] [--loss PCT] [--dup PCT] [--reorder PCT]\n"
 "       [--delay MS[:JITTER]] [--idle-timeout SECONDS] [--idle-ipmi-only]\n"
 "       [--session-limit N] [--record-dir DIR] [--no-echo] [--drift-ms MS]\n"
-"       [--quirk NAME] [--trace]\n"
+"       [--quirk NAME]... [--trace]\n"
 "A fleet of simulated IPMI 2.0 BMCs (RMCP+, SOL) in one process.\n"
+"Quirks (misbehave as the BMCs the client workaround of that name is\n"
+"for): authcap intel20 supermicro20 sun20 opensesspriv\n"
+"integritycheckvalue nochecksumcheck solpayloadsize solport solstatus\n"
+"serialalertsdeferred solpacketseq.\n"
 "BMC i listens on A:(P+i) (default A 127.0.0.1), or with --addr-range on\n"
 "FIRST+i:P. See tests/bmcsim/README.md for the control socket protocol.\n",
 	    SIM_NAME);
@@ -388,6 +405,8 @@ static int
 run(struct sim *sim)
 {
 	sim_template(sim);
+	/* enum sim_quirk bits are the engine's (enum bmc_quirk) */
+	sim->tmpl.quirks = sim->opt.quirks;
 	if (sim_fleet_start(sim) != 0)
 		return 1;
 	if (sim->opt.control != NULL &&

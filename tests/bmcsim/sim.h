@@ -28,10 +28,24 @@ enum sim_host_mode {
  * flags (sol/quirks.c).  The extension point: add a bit here, a name in
  * sim.c's quirk table, and act on sim.quirks where the BMC's behaviour
  * is configured (sim_bmc_create builds each bmc_config from the
- * template) or in the send path (sim_send).  None exist yet.
+ * template) or in the send path (sim_send).  The engine's own quirks
+ * (enum bmc_quirk) pass through unchanged: the template's quirks are
+ * opt.quirks.
  */
 enum sim_quirk {
 	SIM_QUIRK_NONE = 0,
+	SIM_QUIRK_AUTHCAP = BMC_Q_AUTHCAP,
+	SIM_QUIRK_INTEL20 = BMC_Q_INTEL20,
+	SIM_QUIRK_SUPERMICRO20 = BMC_Q_SUPERMICRO20,
+	SIM_QUIRK_SUN20 = BMC_Q_SUN20,
+	SIM_QUIRK_OPENSESSPRIV = BMC_Q_OPENSESSPRIV,
+	SIM_QUIRK_INTEGRITYCHECKVALUE = BMC_Q_INTEGRITYCHECKVALUE,
+	SIM_QUIRK_NOCHECKSUMCHECK = BMC_Q_NOCHECKSUMCHECK,
+	SIM_QUIRK_SOLPAYLOADSIZE = BMC_Q_SOLPAYLOADSIZE,
+	SIM_QUIRK_SOLPORT = BMC_Q_SOLPORT,
+	SIM_QUIRK_SOLSTATUS = BMC_Q_SOLSTATUS,
+	SIM_QUIRK_SERIALALERTSDEFERRED = BMC_Q_SERIALALERTSDEFERRED,
+	SIM_QUIRK_SOLPACKETSEQ = BMC_Q_SOLPACKETSEQ,
 };
 
 /* The host behind one BMC: a few counters and a cursor into shared,
