@@ -228,4 +228,7 @@ install: $(PROGRAMS)
 clean:
 	rm -rf $(BUILD)
 
+# Keep intermediate objects when a single test binary is built.
+.SECONDARY: $(UNIT_HELP_OBJS) $(INTEG_HELP_OBJS)
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

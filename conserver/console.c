@@ -250,6 +250,16 @@ con_lost(struct console *c, enum sol_reason r)
 		c->auth_failures++;
 		c->d->auth_failures++;
 	}
+	/* "BMC busy" right after a failed login is usually the BMC still
+	 * holding our failed attempts' half-open sessions: keep showing the
+	 * cause an admin can act on. */
+	if (r == SOL_R_BUSY && !was_active && c->state == CON_FAILED) {
+		log_msg(LOGL_DEBUG, "%s: %s (still failed: %s)", c->name, why,
+		    c->reason);
+		con_drop_session(c);
+		con_schedule_retry(c);
+		return;
+	}
 	if (was_active) {
 		backoff_link_down(&c->bo, ipmuxd_now_ms() - c->up_at,
 		    c->d->cfg->g.backoff_reset_ms);

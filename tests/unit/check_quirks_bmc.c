@@ -7,15 +7,16 @@
 
 #include "tests/checkmain.h"
 #include "tests/bmcsim/bmc.h"
+#include "tests/unit/simnet.h"
 #include "ipmi.h"
 #include "rmcp.h"
 #include "sol.h"
 
 /*
  * One client, one BMC, a queue of datagrams between them and a fake
- * clock (the approach of check_session.c, cut down to one peer).  For
- * each quirk the client runs twice against the same misbehaving BMC:
- * without its workaround flag it must fail the way a user would see it
+ * clock (tests/unit/simnet.c with one peer).  For each quirk the client
+ * runs twice against the same misbehaving BMC: without its workaround
+ * flag it must fail the way a user would see it
  * (closed with a reason, or console data stuck), with the flag it must
  * reach SOL_ST_SOL_ACTIVE and move console data both ways byte-exact.
  * Where the client tolerates the misbehaviour whatever its flags
@@ -42,356 +43,137 @@ _Static_assert(SAME_BIT(AUTHCAP) &&
 
 #define QCAP 512
 #define BUFCAP 16384
-#define PEER 1
-#define TO_BMC 0
-#define TO_CLIENT 1
+#define MAX_SAME 100000		/* steps without the clock moving */
 #define HOST_LEN 4000		/* host -> console bytes per test */
 #define CONSOLE_LEN 2000	/* console -> host bytes per test */
 #define SETUP_MS 60000
 #define DATA_MS 120000
+#define STREAM_TAIL "0123456789"
 
-struct dg {
-	int to;
-	size_t len;
-	uint8_t buf[RP_MAX_DGRAM];
-};
-
-struct net {
-	uint64_t now;
-	bmc *b;
-	struct bmc_config bcfg;
-	sol_session *s;
-	enum sol_state st;
-	uint64_t rng;
-	struct dg *q;
-	size_t qhead, qlen;
-	bool overflow;
-	/* streams */
+/* What this file keeps beside the network (simnet's user). */
+struct quirk_net {
 	uint8_t host_src[HOST_LEN], con_src[CONSOLE_LEN];
-	size_t host_pos, con_pos;
-	uint8_t rx[BUFCAP];		/* what the console received */
-	size_t rx_len;
-	uint8_t host_in[BUFCAP];	/* what the host received */
-	size_t host_in_len;
 	/* IPMI commands the BMC saw (netfn App only) */
 	unsigned seen_cmd[256];
-	bool trace;
 };
 
-static void
-q_push(struct net *n, int to, const uint8_t *buf, size_t len)
+static struct quirk_net *
+qn(const struct simnet *n)
 {
-	struct dg *d;
-
-	if (n->qlen == QCAP || len > RP_MAX_DGRAM) {
-		n->overflow = true;
-		return;
-	}
-	d = &n->q[(n->qhead + n->qlen++) % QCAP];
-	d->to = to;
-	d->len = len;
-	memcpy(d->buf, buf, len);
+	return n->user;
 }
 
-static void
-c_send(void *ctx, const uint8_t *buf, size_t len)
+/* The one client's session. */
+static sol_session *
+sess(const struct simnet *n)
 {
-	q_push(ctx, TO_BMC, buf, len);
-}
-
-static void
-c_state(void *ctx, enum sol_state st, enum sol_reason r, const char *detail)
-{
-	struct net *n = ctx;
-
-	n->st = st;
-	if (n->trace)
-		fprintf(stderr, "[%8" PRIu64 "] client: %s %s %s\n", n->now,
-			sol_state_name(st),
-			st == SOL_ST_CLOSED ? sol_reason_name(r) : "", detail);
-}
-
-static void
-c_data(void *ctx, const uint8_t *buf, size_t len)
-{
-	struct net *n = ctx;
-
-	ck_assert_msg(n->rx_len + len <= BUFCAP, "console buffer overflow");
-	memcpy(n->rx + n->rx_len, buf, len);
-	n->rx_len += len;
-}
-
-static void
-c_trace(void *ctx, const char *msg)
-{
-	struct net *n = ctx;
-
-	if (n->trace)
-		fprintf(stderr, "[%8" PRIu64 "] client: %s\n", n->now, msg);
-}
-
-/* xorshift64: deterministic client randomness. */
-static int
-c_random(void *ctx, uint8_t *buf, size_t len)
-{
-	struct net *n = ctx;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		n->rng ^= n->rng << 13;
-		n->rng ^= n->rng >> 7;
-		n->rng ^= n->rng << 17;
-		buf[i] = (uint8_t)n->rng;
-	}
-	return 0;
-}
-
-static void
-b_send(void *ctx, uint64_t peer, const uint8_t *buf, size_t len)
-{
-	ck_assert_uint_eq(peer, PEER);
-	q_push(ctx, TO_CLIENT, buf, len);
-}
-
-static void
-b_trace(void *ctx, const char *msg)
-{
-	struct net *n = ctx;
-
-	if (n->trace)
-		fprintf(stderr, "[%8" PRIu64 "] bmc: %s\n", n->now, msg);
-}
-
-static size_t
-b_host_input(void *ctx, const uint8_t *buf, size_t len)
-{
-	struct net *n = ctx;
-
-	ck_assert_msg(n->host_in_len + len <= BUFCAP, "host buffer overflow");
-	memcpy(n->host_in + n->host_in_len, buf, len);
-	n->host_in_len += len;
-	return len;
+	return n->cl[0].s;
 }
 
 static void
 b_observe(void *ctx, const struct bmc_request *rq)
 {
-	struct net *n = ctx;
+	struct simnet *n = ctx;
 
 	if (rq->netfn == IPMI_NETFN_APP)
-		n->seen_cmd[rq->cmd]++;
-}
-
-static void
-make_stream(uint8_t *buf, size_t len, char tag)
-{
-	char line[40];
-	size_t off = 0, k;
-	unsigned i = 0;
-
-	while (off < len) {
-		k = (size_t)snprintf(line, sizeof(line), "%c%07u:0123456789\n",
-				     tag, i++);
-		if (k > len - off)
-			k = len - off;
-		memcpy(buf + off, line, k);
-		off += k;
-	}
+		qn(n)->seen_cmd[rq->cmd]++;
 }
 
 /* A BMC with the given quirks, not booted yet: tests adjust bcfg. */
-static struct net *
+static struct simnet *
 net_new(uint32_t quirks)
 {
-	struct net *n = calloc(1, sizeof(*n));
+	struct simnet *n = simnet_new(1, QCAP);
+	struct quirk_net *q = calloc(1, sizeof(*q));
 
-	ck_assert_ptr_nonnull(n);
-	n->q = calloc(QCAP, sizeof(*n->q));
-	ck_assert_ptr_nonnull(n->q);
-	n->now = 1000;
-	n->rng = 0x9e3779b97f4a7c15ULL;
-	n->trace = getenv("IPMUX_TEST_TRACE") != NULL;
-	make_stream(n->host_src, sizeof(n->host_src), 'H');
-	make_stream(n->con_src, sizeof(n->con_src), 'C');
-	n->bcfg.users[0] = (struct bmc_user){ "admin", "secret", 4 };
-	n->bcfg.nusers = 1;
-	n->bcfg.sol_enabled = true;
-	n->bcfg.seed = 0x5eed;
+	ck_assert_ptr_nonnull(q);
+	n->user = q;
+	n->bufcap = BUFCAP;
+	n->max_same = MAX_SAME;
+	simnet_make_stream(q->host_src, sizeof(q->host_src), 'H', STREAM_TAIL);
+	simnet_make_stream(q->con_src, sizeof(q->con_src), 'C', STREAM_TAIL);
+	n->host_src = q->host_src;
+	n->host_src_len = HOST_LEN;
 	n->bcfg.quirks = quirks;
-	n->bcfg.ctx = n;
-	n->bcfg.send = b_send;
-	n->bcfg.host_input = b_host_input;
 	n->bcfg.observe = b_observe;
-	n->bcfg.trace = b_trace;
 	return n;
 }
 
 static void
-net_free(struct net *n)
+net_free(struct simnet *n)
 {
-	sol_session_free(n->s);
-	bmc_free(n->b);
-	free(n->q);
-	free(n);
+	free(n->user);
+	simnet_free(n);
 }
 
-static struct sol_config
-client_cfg(uint32_t quirks)
-{
-	struct sol_config c;
-
-	memset(&c, 0, sizeof(c));
-	c.user = "admin";
-	c.password = (const uint8_t *)"secret";
-	c.password_len = 6;
-	c.cipher = 3;
-	c.privilege = SOL_PRIV_ADMIN;
-	c.quirks = quirks;
-	c.steal = SOL_STEAL;
-	c.want_sol = true;
-	c.port = 623;
-	return c;
-}
-
-/* Boot the BMC and start the client. */
+/* Boot the BMC and start the client, console input ready to go. */
 static void
-net_start(struct net *n, const struct sol_config *cfg)
+net_start(struct simnet *n, const struct sol_config *cfg)
 {
-	struct sol_callbacks cb = {
-		.send = c_send, .state = c_state, .data = c_data,
-		.trace = c_trace, .random = c_random,
-	};
-	char err[128] = "";
+	struct simnet_client *c;
 
-	n->b = bmc_new(&n->bcfg);
-	ck_assert_ptr_nonnull(n->b);
-	n->s = sol_session_new(cfg, &cb, n, err, sizeof(err));
-	ck_assert_msg(n->s != NULL, "sol_session_new: %s", err);
-	sol_session_start(n->s, n->now);
-}
-
-/* Feed both streams as far as the two sides take them. */
-static void
-pump(struct net *n)
-{
-	size_t k;
-
-	while (n->host_pos < HOST_LEN && bmc_sol_owner(n->b) != 0 &&
-	       (k = bmc_host_output(n->b, n->host_src + n->host_pos,
-				    HOST_LEN - n->host_pos)) > 0)
-		n->host_pos += k;
-	if (n->con_pos < CONSOLE_LEN && n->st == SOL_ST_SOL_ACTIVE)
-		n->con_pos += sol_session_write(n->s, n->con_src + n->con_pos,
-						CONSOLE_LEN - n->con_pos, n->now);
-}
-
-typedef bool (*cond_fn)(const struct net *n);
-
-/* Deliver datagrams, else jump the clock to the next deadline, until
- * cond holds or the clock would pass until. */
-static bool
-run_until(struct net *n, cond_fn cond, uint64_t until)
-{
-	unsigned long same = 0;
-	uint64_t d, c;
-	struct dg cur;
-
-	for (;;) {
-		pump(n);
-		if (cond(n))
-			return true;
-		ck_assert_msg(!n->overflow, "datagram queue overflow");
-		ck_assert_msg(same < 100000, "no progress at t=%" PRIu64,
-			      n->now);
-		if (n->qlen > 0) {
-			cur = n->q[n->qhead];
-			n->qhead = (n->qhead + 1) % QCAP;
-			n->qlen--;
-			if (cur.to == TO_BMC)
-				bmc_input(n->b, cur.buf, cur.len, n->now, PEER);
-			else
-				sol_session_input(n->s, cur.buf, cur.len, n->now);
-			same++;
-			continue;
-		}
-		d = bmc_deadline(n->b);
-		c = sol_session_deadline(n->s);
-		d = c < d ? c : d;
-		if (d == SOL_NO_DEADLINE || d > until) {
-			n->now = until > n->now ? until : n->now;
-			return cond(n);
-		}
-		if (d > n->now) {
-			n->now = d;
-			same = 0;
-		} else {
-			same++;
-		}
-		bmc_tick(n->b, n->now);
-		sol_session_tick(n->s, n->now);
-	}
+	simnet_boot(n);
+	c = simnet_client_start(n, 0, cfg);
+	c->tx_src = qn(n)->con_src;
+	c->tx_len = CONSOLE_LEN;
 }
 
 static bool
-cond_active_or_closed(const struct net *n)
+cond_active_or_closed(struct simnet *n, const void *arg)
 {
-	return n->st == SOL_ST_SOL_ACTIVE || n->st == SOL_ST_CLOSED;
+	(void)arg;
+	return n->cl[0].st == SOL_ST_SOL_ACTIVE || n->cl[0].st == SOL_ST_CLOSED;
 }
 
 static bool
-cond_closed(const struct net *n)
+cond_closed(struct simnet *n, const void *arg)
 {
-	return n->st == SOL_ST_CLOSED;
+	(void)arg;
+	return n->cl[0].st == SOL_ST_CLOSED;
 }
 
 static bool
-cond_all_moved(const struct net *n)
+cond_all_moved(struct simnet *n, const void *arg)
 {
-	return n->st == SOL_ST_CLOSED ||
-	    (n->rx_len >= HOST_LEN && n->host_in_len >= CONSOLE_LEN);
-}
-
-static void
-assert_same(const uint8_t *got, size_t got_len, const uint8_t *want,
-	    size_t want_len, const char *what)
-{
-	size_t i = 0;
-
-	while (i < got_len && i < want_len && got[i] == want[i])
-		i++;
-	ck_assert_msg(got_len == want_len && i == want_len,
-		      "%s: got %zu of %zu bytes, first difference at %zu", what,
-		      got_len, want_len, i);
+	(void)arg;
+	return n->cl[0].st == SOL_ST_CLOSED ||
+	    (n->cl[0].rx_len >= HOST_LEN && n->host_in_len >= CONSOLE_LEN);
 }
 
 /* The "with the workaround" outcome: SOL up, both streams byte-exact. */
 static void
-expect_works(struct net *n, const char *what)
+expect_works(struct simnet *n, const char *what)
 {
-	run_until(n, cond_active_or_closed, n->now + SETUP_MS);
-	ck_assert_msg(n->st == SOL_ST_SOL_ACTIVE, "%s: %s (%s)", what,
-		      sol_state_name(n->st),
-		      sol_reason_name(sol_session_reason(n->s)));
-	run_until(n, cond_all_moved, n->now + DATA_MS);
-	ck_assert_msg(n->st == SOL_ST_SOL_ACTIVE,
+	struct simnet_client *c = &n->cl[0];
+
+	simnet_run_until(n, cond_active_or_closed, NULL,
+			 n->now + SETUP_MS);
+	ck_assert_msg(c->st == SOL_ST_SOL_ACTIVE, "%s: %s (%s)", what,
+		      sol_state_name(c->st),
+		      sol_reason_name(sol_session_reason(c->s)));
+	simnet_run_until(n, cond_all_moved, NULL, n->now + DATA_MS);
+	ck_assert_msg(c->st == SOL_ST_SOL_ACTIVE,
 		      "%s: SOL lost: %s (console got %zu, host got %zu)", what,
-		      sol_reason_name(sol_session_reason(n->s)), n->rx_len,
+		      sol_reason_name(sol_session_reason(c->s)), c->rx_len,
 		      n->host_in_len);
-	assert_same(n->rx, n->rx_len, n->host_src, HOST_LEN, "host -> console");
-	assert_same(n->host_in, n->host_in_len, n->con_src, CONSOLE_LEN,
-		    "console -> host");
+	simnet_assert_same(c->rx, c->rx_len, qn(n)->host_src, HOST_LEN,
+			   "host -> console");
+	simnet_assert_same(n->host_in, n->host_in_len, qn(n)->con_src,
+			   CONSOLE_LEN, "console -> host");
 }
 
 /* The "without" outcome of most quirks: the session ends, for reason. */
 static void
-expect_closed(struct net *n, enum sol_reason reason, const char *what)
+expect_closed(struct simnet *n, enum sol_reason reason, const char *what)
 {
-	run_until(n, cond_closed, n->now + SETUP_MS);
-	ck_assert_msg(n->st == SOL_ST_CLOSED, "%s: still %s", what,
-		      sol_state_name(n->st));
-	ck_assert_msg(sol_session_reason(n->s) == reason,
+	struct simnet_client *c = &n->cl[0];
+
+	simnet_run_until(n, cond_closed, NULL, n->now + SETUP_MS);
+	ck_assert_msg(c->st == SOL_ST_CLOSED, "%s: still %s", what,
+		      sol_state_name(c->st));
+	ck_assert_msg(sol_session_reason(c->s) == reason,
 		      "%s: closed for %s, want %s", what,
-		      sol_reason_name(sol_session_reason(n->s)),
+		      sol_reason_name(sol_session_reason(c->s)),
 		      sol_reason_name(reason));
 }
 
@@ -441,13 +223,13 @@ static const struct qcase cases[] = {
 };
 #define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
-static struct net *
+static struct simnet *
 case_net(const struct qcase *qc, uint32_t client_quirks,
 	 struct sol_config *cfg)
 {
-	struct net *n = net_new(qc->bmc_quirks);
+	struct simnet *n = net_new(qc->bmc_quirks);
 
-	*cfg = client_cfg(client_quirks);
+	*cfg = simnet_client_cfg(client_quirks);
 	cfg->cipher = qc->cipher;
 	if (qc->cipher == 0) {
 		n->bcfg.suites = 1u << 0 | 1u << 3 | 1u << 17;
@@ -472,7 +254,7 @@ START_TEST(test_quirk_without)
 {
 	const struct qcase *qc = &cases[_i];
 	struct sol_config cfg;
-	struct net *n = case_net(qc, without_flags(qc), &cfg);
+	struct simnet *n = case_net(qc, without_flags(qc), &cfg);
 
 	net_start(n, &cfg);
 	if (qc->without == SOL_R_NONE)
@@ -481,7 +263,8 @@ START_TEST(test_quirk_without)
 		expect_closed(n, qc->without, qc->name);
 	/* solstatus: the client did ask, and got 0xCC. */
 	if (qc->bmc_quirks == BMC_Q_SOLSTATUS)
-		ck_assert_uint_ge(n->seen_cmd[IPMI_CMD_GET_PAYLOAD_ACT_STATUS], 1);
+		ck_assert_uint_ge(
+		    qn(n)->seen_cmd[IPMI_CMD_GET_PAYLOAD_ACT_STATUS], 1);
 	net_free(n);
 }
 END_TEST
@@ -490,14 +273,15 @@ START_TEST(test_quirk_with)
 {
 	const struct qcase *qc = &cases[_i];
 	struct sol_config cfg;
-	struct net *n = case_net(qc, SOL_Q_DEFAULT | qc->flag, &cfg);
+	struct simnet *n = case_net(qc, SOL_Q_DEFAULT | qc->flag, &cfg);
 
 	net_start(n, &cfg);
 	expect_works(n, qc->name);
 	/* solstatus: with the flag the refused query is not even sent. */
 	if (qc->bmc_quirks == BMC_Q_SOLSTATUS)
-		ck_assert_uint_eq(n->seen_cmd[IPMI_CMD_GET_PAYLOAD_ACT_STATUS], 0);
-	ck_assert_uint_eq(sol_session_stats(n->s)->reestablish, 0);
+		ck_assert_uint_eq(
+		    qn(n)->seen_cmd[IPMI_CMD_GET_PAYLOAD_ACT_STATUS], 0);
+	ck_assert_uint_eq(sol_session_stats(sess(n))->reestablish, 0);
 	net_free(n);
 }
 END_TEST
@@ -515,29 +299,30 @@ END_TEST
  */
 static const uint16_t bogus_sizes[] = { 0, 0xffff, 259 };
 
-static struct net *
+static struct simnet *
 size_net(int i, uint32_t client_quirks, struct sol_config *cfg)
 {
-	struct net *n = net_new(BMC_Q_SOLPAYLOADSIZE);
+	struct simnet *n = net_new(BMC_Q_SOLPAYLOADSIZE);
 
 	n->bcfg.quirk_sol_size = bogus_sizes[i];
 	n->bcfg.sol_in_size = REAL_IN_SIZE;
-	*cfg = client_cfg(client_quirks);
+	*cfg = simnet_client_cfg(client_quirks);
 	return n;
 }
 
 START_TEST(test_solpayloadsize_without)
 {
 	struct sol_config cfg;
-	struct net *n = size_net(_i, SOL_Q_DEFAULT, &cfg);
+	struct simnet *n = size_net(_i, SOL_Q_DEFAULT, &cfg);
 
 	net_start(n, &cfg);
 	if (bogus_sizes[_i] != 259) {
 		expect_works(n, "solpayloadsize, absurd size");
 	} else {
-		run_until(n, cond_active_or_closed, n->now + SETUP_MS);
-		ck_assert_int_eq(n->st, SOL_ST_SOL_ACTIVE);
-		run_until(n, cond_all_moved, n->now + DATA_MS);
+		simnet_run_until(n, cond_active_or_closed, NULL,
+				 n->now + SETUP_MS);
+		ck_assert_int_eq(n->cl[0].st, SOL_ST_SOL_ACTIVE);
+		simnet_run_until(n, cond_all_moved, NULL, n->now + DATA_MS);
 		ck_assert_msg(n->host_in_len == 0,
 			      "host got %zu bytes through a %u-byte limit",
 			      n->host_in_len, REAL_IN_SIZE);
@@ -550,7 +335,7 @@ END_TEST
 START_TEST(test_solpayloadsize_with)
 {
 	struct sol_config cfg;
-	struct net *n = size_net(_i, SOL_Q_DEFAULT | SOL_Q_SOLPAYLOADSIZE,
+	struct simnet *n = size_net(_i, SOL_Q_DEFAULT | SOL_Q_SOLPAYLOADSIZE,
 				 &cfg);
 
 	net_start(n, &cfg);
@@ -569,24 +354,26 @@ END_TEST
 START_TEST(test_serialalertsdeferred)
 {
 	struct sol_config cfg;
-	struct net *n = net_new(BMC_Q_SERIALALERTSDEFERRED);
+	struct simnet *n = net_new(BMC_Q_SERIALALERTSDEFERRED);
 
 	if (_i == 1) {
-		cfg = client_cfg(SOL_Q_DEFAULT | SOL_Q_SERIALALERTSDEFERRED);
+		cfg = simnet_client_cfg(SOL_Q_DEFAULT |
+					SOL_Q_SERIALALERTSDEFERRED);
 		net_start(n, &cfg);
 		expect_works(n, "serialalertsdeferred");
-		ck_assert_uint_eq(sol_session_stats(n->s)->reestablish, 0);
+		ck_assert_uint_eq(sol_session_stats(sess(n))->reestablish, 0);
 		net_free(n);
 		return;
 	}
-	cfg = client_cfg(SOL_Q_DEFAULT);
+	cfg = simnet_client_cfg(SOL_Q_DEFAULT);
 	net_start(n, &cfg);
-	run_until(n, cond_active_or_closed, n->now + SETUP_MS);
-	ck_assert_int_eq(n->st, SOL_ST_SOL_ACTIVE);
-	run_until(n, cond_all_moved, n->now + DATA_MS);
+	simnet_run_until(n, cond_active_or_closed, NULL,
+			 n->now + SETUP_MS);
+	ck_assert_int_eq(n->cl[0].st, SOL_ST_SOL_ACTIVE);
+	simnet_run_until(n, cond_all_moved, NULL, n->now + DATA_MS);
 	ck_assert_msg(n->host_in_len == 0, "host got %zu bytes",
 		      n->host_in_len);
-	ck_assert_uint_ge(sol_session_stats(n->s)->reestablish, 1);
+	ck_assert_uint_ge(sol_session_stats(sess(n))->reestablish, 1);
 	net_free(n);
 }
 END_TEST
@@ -603,24 +390,26 @@ END_TEST
 START_TEST(test_solpacketseq)
 {
 	struct sol_config cfg;
-	struct net *n = net_new(BMC_Q_SOLPACKETSEQ);
+	struct simnet *n = net_new(BMC_Q_SOLPACKETSEQ);
 	bool with = _i == 2;
 
-	cfg = client_cfg(SOL_Q_DEFAULT | (with ? SOL_Q_SOLPACKETSEQ : 0));
+	cfg = simnet_client_cfg(SOL_Q_DEFAULT |
+				(with ? SOL_Q_SOLPACKETSEQ : 0));
 	/* _i 0 and 2 (with): policy "fail"; 1: "steal" */
 	cfg.steal = _i == 1 ? SOL_STEAL : SOL_FAIL;
 	net_start(n, &cfg);
 	if (with) {
 		expect_works(n, "solpacketseq");
-		ck_assert_uint_eq(sol_session_stats(n->s)->reestablish, 0);
+		ck_assert_uint_eq(sol_session_stats(sess(n))->reestablish, 0);
 		ck_assert_uint_eq(bmc_stats(n->b)->activate, 1);
 	} else {
-		run_until(n, cond_active_or_closed, n->now + SETUP_MS);
-		ck_assert_int_eq(n->st, SOL_ST_SOL_ACTIVE);
-		run_until(n, cond_all_moved, n->now + DATA_MS);
+		simnet_run_until(n, cond_active_or_closed, NULL,
+				 n->now + SETUP_MS);
+		ck_assert_int_eq(n->cl[0].st, SOL_ST_SOL_ACTIVE);
+		simnet_run_until(n, cond_all_moved, NULL, n->now + DATA_MS);
 		ck_assert_msg(n->host_in_len < CONSOLE_LEN,
 			      "all input arrived without the workaround");
-		ck_assert_uint_ge(sol_session_stats(n->s)->reestablish, 1);
+		ck_assert_uint_ge(sol_session_stats(sess(n))->reestablish, 1);
 	}
 	net_free(n);
 }
@@ -632,14 +421,15 @@ END_TEST
 START_TEST(test_solchannelsupport)
 {
 	struct sol_config cfg;
-	struct net *n = net_new(0);
+	struct simnet *n = net_new(0);
 
-	cfg = client_cfg(_i == 0 ? SOL_Q_DEFAULT & ~SOL_Q_SOLCHANNELSUPPORT :
-			 SOL_Q_DEFAULT);
+	cfg = simnet_client_cfg(_i == 0 ?
+				SOL_Q_DEFAULT & ~SOL_Q_SOLCHANNELSUPPORT :
+				SOL_Q_DEFAULT);
 	net_start(n, &cfg);
 	expect_works(n, "solchannelsupport");
-	ck_assert_uint_eq(n->seen_cmd[0x4e], 0);
-	ck_assert_uint_ge(n->seen_cmd[IPMI_CMD_ACTIVATE_PAYLOAD], 1);
+	ck_assert_uint_eq(qn(n)->seen_cmd[0x4e], 0);
+	ck_assert_uint_ge(qn(n)->seen_cmd[IPMI_CMD_ACTIVATE_PAYLOAD], 1);
 	net_free(n);
 }
 END_TEST
@@ -656,9 +446,9 @@ START_TEST(test_vendor_implies_opensesspriv)
 {
 	static const uint32_t vendor[] = { SOL_Q_SUN20, SOL_Q_INTEL20 };
 	struct sol_config cfg;
-	struct net *n = net_new(vendor[_i] | BMC_Q_OPENSESSPRIV);
+	struct simnet *n = net_new(vendor[_i] | BMC_Q_OPENSESSPRIV);
 
-	cfg = client_cfg(vendor[_i]);
+	cfg = simnet_client_cfg(vendor[_i]);
 	net_start(n, &cfg);
 	expect_works(n, _i == 0 ? "sun20 alone" : "intel20 alone");
 	net_free(n);
@@ -670,13 +460,13 @@ END_TEST
 START_TEST(test_no_quirks)
 {
 	struct sol_config cfg;
-	struct net *n = net_new(0);
+	struct simnet *n = net_new(0);
 
-	cfg = client_cfg(_i == 0 ? 0 : SOL_Q_DEFAULT);
+	cfg = simnet_client_cfg(_i == 0 ? 0 : SOL_Q_DEFAULT);
 	net_start(n, &cfg);
 	expect_works(n, "no quirks");
 	ck_assert_uint_eq(bmc_stats(n->b)->rx_bad, 0);
-	ck_assert_uint_eq(sol_session_stats(n->s)->rx_bad, 0);
+	ck_assert_uint_eq(sol_session_stats(sess(n))->rx_bad, 0);
 	net_free(n);
 }
 END_TEST

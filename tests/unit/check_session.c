@@ -8,468 +8,41 @@
 #include "tests/checkmain.h"
 #include "tests/bmcsim/bmc.h"
 #include "tests/bmcsim/bmc_int.h"
+#include "tests/unit/simnet.h"
 #include "ipmi.h"
 #include "rmcp.h"
 #include "sol.h"
 
 #define QCAP 4096		/* datagrams in flight, both directions */
 #define NCLIENTS 3
-#define BUFCAP (256 * 1024)
-#define RAW_PEER 99		/* hand-built datagrams in the BMC tests */
-#define TO_BMC (-1)
+#define RAW_PEER SIMNET_RAW_PEER	/* hand-built datagrams, BMC tests */
 #define SLACK_MS 1000
-#define MAX_SEEN 16384
-
-struct dg {
-	uint64_t peer;
-	int to;			/* client index, or TO_BMC */
-	size_t len;
-	uint8_t buf[RP_MAX_DGRAM];
-};
-
-struct seen_req {
-	uint64_t t;
-	uint32_t sid;
-	uint8_t netfn, cmd;
-};
-
-struct net;
-
-struct client {
-	struct net *net;
-	sol_session *s;
-	int idx;
-	uint64_t peer;
-	bool frozen;		/* neither ticked nor fed */
-	uint64_t rng;
-	enum sol_state st;
-	unsigned states;	/* bit per state entered */
-	uint64_t closed_at;
-	unsigned status;
-	uint8_t rx[BUFCAP];
-	size_t rx_len;
-	const uint8_t *tx_src;	/* console input still to write */
-	size_t tx_len, tx_pos;
-	int rsp_count, rsp_cc;
-	uint8_t rsp_data[64];
-	size_t rsp_len;
-};
-
-struct net {
-	uint64_t now;
-	bmc *b;
-	struct bmc_config bcfg;
-	struct client cl[NCLIENTS];
-	struct dg *q;
-	size_t qhead, qlen;
-	bool overflow;
-	struct dg cur;
-	/* the host behind the BMC's serial port */
-	uint8_t host_in[BUFCAP];
-	size_t host_in_len;
-	size_t host_room;		/* bytes the host takes per call */
-	unsigned host_breaks;
-	const uint8_t *host_src;	/* output stream still to push */
-	size_t host_src_len, host_src_pos;
-	uint64_t host_period, host_next;	/* a line every period */
-	unsigned host_lines;
-	/* captures */
-	uint8_t to_c0[RP_MAX_DGRAM];	/* last datagram to client 0 */
-	size_t to_c0_len;
-	uint8_t raw[RP_MAX_DGRAM];	/* last datagram to RAW_PEER */
-	size_t raw_len;
-	unsigned raw_count;
-	struct seen_req seen[MAX_SEEN];
-	size_t nseen;
-	bool trace;
-};
+#define STREAM_TAIL "0123456789abcdef"
 
 static const uint8_t test_guid[16] = {
 	0xa1, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
 	0xa1, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
 };
 
-static uint64_t
-min64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
+/* ---- plumbing: tests/unit/simnet.c, three users, appended output ---- */
 
-/* ---- plumbing: queues, callbacks, the fake clock ---- */
-
-static void
-q_push(struct net *n, int to, uint64_t peer, const uint8_t *buf, size_t len)
-{
-	struct dg *d;
-
-	if (n->qlen == QCAP || len > RP_MAX_DGRAM) {
-		n->overflow = true;
-		return;
-	}
-	d = &n->q[(n->qhead + n->qlen) % QCAP];
-	n->qlen++;
-	d->to = to;
-	d->peer = peer;
-	d->len = len;
-	memcpy(d->buf, buf, len);
-}
-
-static void
-c_send(void *ctx, const uint8_t *buf, size_t len)
-{
-	struct client *c = ctx;
-
-	q_push(c->net, TO_BMC, c->peer, buf, len);
-}
-
-static void
-c_state(void *ctx, enum sol_state st, enum sol_reason r, const char *detail)
-{
-	struct client *c = ctx;
-
-	c->st = st;
-	c->states |= 1u << st;
-	if (st == SOL_ST_CLOSED)
-		c->closed_at = c->net->now;
-	if (c->net->trace)
-		fprintf(stderr, "[%8" PRIu64 "] c%d: %s %s %s\n", c->net->now,
-			c->idx, sol_state_name(st),
-			st == SOL_ST_CLOSED ? sol_reason_name(r) : "", detail);
-}
-
-static void
-c_data(void *ctx, const uint8_t *buf, size_t len)
-{
-	struct client *c = ctx;
-
-	ck_assert_msg(c->rx_len + len <= BUFCAP, "console buffer overflow");
-	memcpy(c->rx + c->rx_len, buf, len);
-	c->rx_len += len;
-}
-
-static void
-c_status(void *ctx, unsigned bits)
-{
-	struct client *c = ctx;
-
-	c->status = bits;
-}
-
-static void
-c_response(void *ctx, uint32_t tag, int cc, const uint8_t *data, size_t len)
-{
-	struct client *c = ctx;
-
-	c->rsp_count++;
-	c->rsp_cc = cc;
-	c->rsp_len = len < sizeof(c->rsp_data) ? len : sizeof(c->rsp_data);
-	if (c->rsp_len > 0)
-		memcpy(c->rsp_data, data, c->rsp_len);
-}
-
-static void
-c_trace(void *ctx, const char *msg)
-{
-	struct client *c = ctx;
-
-	if (c->net->trace)
-		fprintf(stderr, "[%8" PRIu64 "] c%d: %s\n", c->net->now, c->idx,
-			msg);
-}
-
-/* xorshift64: the client's deterministic randomness. */
-static int
-c_random(void *ctx, uint8_t *buf, size_t len)
-{
-	struct client *c = ctx;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		c->rng ^= c->rng << 13;
-		c->rng ^= c->rng >> 7;
-		c->rng ^= c->rng << 17;
-		buf[i] = (uint8_t)c->rng;
-	}
-	return 0;
-}
-
-static void
-b_send(void *ctx, uint64_t peer, const uint8_t *buf, size_t len)
-{
-	struct net *n = ctx;
-
-	if (peer == RAW_PEER) {
-		memcpy(n->raw, buf, len);
-		n->raw_len = len;
-		n->raw_count++;
-		return;
-	}
-	ck_assert_msg(peer >= 1 && peer <= NCLIENTS, "BMC sent to peer %" PRIu64,
-		      peer);
-	if (peer == 1) {
-		memcpy(n->to_c0, buf, len);
-		n->to_c0_len = len;
-	}
-	q_push(n, (int)peer - 1, peer, buf, len);
-}
-
-static void
-b_trace(void *ctx, const char *msg)
-{
-	struct net *n = ctx;
-
-	if (n->trace)
-		fprintf(stderr, "[%8" PRIu64 "] bmc: %s\n", n->now, msg);
-}
-
-static size_t
-b_host_input(void *ctx, const uint8_t *buf, size_t len)
-{
-	struct net *n = ctx;
-
-	if (len > n->host_room)
-		len = n->host_room;
-	ck_assert_msg(n->host_in_len + len <= BUFCAP, "host buffer overflow");
-	memcpy(n->host_in + n->host_in_len, buf, len);
-	n->host_in_len += len;
-	return len;
-}
-
-static void
-b_host_break(void *ctx)
-{
-	struct net *n = ctx;
-
-	n->host_breaks++;
-}
-
-static void
-b_observe(void *ctx, const struct bmc_request *rq)
-{
-	struct net *n = ctx;
-
-	if (n->nseen == MAX_SEEN)
-		return;
-	n->seen[n->nseen].t = rq->now;
-	n->seen[n->nseen].sid = rq->bmc_sid;
-	n->seen[n->nseen].netfn = rq->netfn;
-	n->seen[n->nseen].cmd = rq->cmd;
-	n->nseen++;
-}
-
-static struct net *
+static struct simnet *
 net_alloc(void)
 {
-	struct net *n = calloc(1, sizeof(*n));
+	struct simnet *n = simnet_new(NCLIENTS, QCAP);
 
-	ck_assert_ptr_nonnull(n);
-	n->q = calloc(QCAP, sizeof(*n->q));
-	ck_assert_ptr_nonnull(n->q);
-	n->now = 1000;
-	n->host_room = SIZE_MAX;
-	n->trace = getenv("IPMUX_TEST_TRACE") != NULL;
-	n->bcfg.users[0] = (struct bmc_user){ "admin", "secret", 4 };
 	n->bcfg.users[1] = (struct bmc_user){ "oper", "opsecret", 3 };
 	n->bcfg.users[2] = (struct bmc_user){ "user", "usersecret", 2 };
 	n->bcfg.nusers = 3;
 	memcpy(n->bcfg.guid, test_guid, 16);
-	n->bcfg.sol_enabled = true;
 	n->bcfg.sol_append = true;
-	n->bcfg.seed = 0x5eed;
-	n->bcfg.ctx = n;
-	n->bcfg.send = b_send;
-	n->bcfg.host_input = b_host_input;
-	n->bcfg.host_break = b_host_break;
-	n->bcfg.observe = b_observe;
-	n->bcfg.trace = b_trace;
 	return n;
-}
-
-static void
-net_boot(struct net *n)
-{
-	n->b = bmc_new(&n->bcfg);
-	ck_assert_ptr_nonnull(n->b);
-}
-
-static void
-net_free(struct net *n)
-{
-	int i;
-
-	for (i = 0; i < NCLIENTS; i++)
-		sol_session_free(n->cl[i].s);
-	bmc_free(n->b);
-	free(n->q);
-	free(n);
 }
 
 static struct sol_config
 client_cfg(void)
 {
-	struct sol_config c;
-
-	memset(&c, 0, sizeof(c));
-	c.user = "admin";
-	c.password = (const uint8_t *)"secret";
-	c.password_len = 6;
-	c.cipher = 3;
-	c.privilege = SOL_PRIV_ADMIN;
-	c.quirks = SOL_Q_DEFAULT;
-	c.steal = SOL_STEAL;
-	c.want_sol = true;
-	c.port = 623;
-	return c;
-}
-
-static struct client *
-client_start(struct net *n, int idx, const struct sol_config *cfg)
-{
-	struct client *c = &n->cl[idx];
-	struct sol_callbacks cb = {
-		.send = c_send, .state = c_state, .data = c_data,
-		.status = c_status, .response = c_response, .trace = c_trace,
-		.random = c_random,
-	};
-	char err[128] = "";
-
-	c->net = n;
-	c->idx = idx;
-	c->peer = (uint64_t)idx + 1;
-	c->rng = 0x9e3779b97f4a7c15ULL * (uint64_t)(idx + 1);
-	c->s = sol_session_new(cfg, &cb, c, err, sizeof(err));
-	ck_assert_msg(c->s != NULL, "sol_session_new: %s", err);
-	sol_session_start(c->s, n->now);
-	return c;
-}
-
-static bool
-client_live(const struct client *c)
-{
-	return c->s != NULL && !c->frozen;
-}
-
-static void
-deliver(struct net *n)
-{
-	struct client *c;
-
-	/* Copy out first: handling may queue more datagrams. */
-	n->cur = n->q[n->qhead];
-	n->qhead = (n->qhead + 1) % QCAP;
-	n->qlen--;
-	if (n->cur.to == TO_BMC) {
-		bmc_input(n->b, n->cur.buf, n->cur.len, n->now, n->cur.peer);
-		return;
-	}
-	c = &n->cl[n->cur.to];
-	if (client_live(c))
-		sol_session_input(c->s, n->cur.buf, n->cur.len, n->now);
-}
-
-/* Feed the streams: host output into the BMC, console input into each
- * client, as far as the buffers take them. */
-static void
-pump(struct net *n)
-{
-	size_t k;
-	int i;
-
-	while (n->host_src != NULL && n->host_src_pos < n->host_src_len &&
-	       bmc_sol_owner(n->b) != 0) {
-		k = bmc_host_output(n->b, n->host_src + n->host_src_pos,
-				    n->host_src_len - n->host_src_pos);
-		if (k == 0)
-			break;
-		n->host_src_pos += k;
-	}
-	for (i = 0; i < NCLIENTS; i++) {
-		struct client *c = &n->cl[i];
-
-		if (!client_live(c) || c->tx_src == NULL ||
-		    c->tx_pos == c->tx_len || c->st != SOL_ST_SOL_ACTIVE)
-			continue;
-		c->tx_pos += sol_session_write(c->s, c->tx_src + c->tx_pos,
-					       c->tx_len - c->tx_pos, n->now);
-	}
-}
-
-static uint64_t
-next_deadline(const struct net *n)
-{
-	uint64_t d = bmc_deadline(n->b);
-	int i;
-
-	for (i = 0; i < NCLIENTS; i++)
-		if (client_live(&n->cl[i]))
-			d = min64(d, sol_session_deadline(n->cl[i].s));
-	if (n->host_period != 0)
-		d = min64(d, n->host_next);
-	return d;
-}
-
-static void
-tick_all(struct net *n)
-{
-	char line[48];
-	int i, k;
-
-	bmc_tick(n->b, n->now);
-	for (i = 0; i < NCLIENTS; i++)
-		if (client_live(&n->cl[i]))
-			sol_session_tick(n->cl[i].s, n->now);
-	if (n->host_period != 0 && n->now >= n->host_next) {
-		n->host_next = n->now + n->host_period;
-		if (bmc_sol_owner(n->b) != 0) {
-			k = snprintf(line, sizeof(line), "host line %06u\r\n",
-				     n->host_lines++);
-			bmc_host_output(n->b, (const uint8_t *)line, (size_t)k);
-		}
-	}
-}
-
-typedef bool (*cond_fn)(struct net *n, const void *arg);
-
-/* Deliver queued datagrams, else jump to the earliest deadline and tick
- * everyone, until cond holds or the clock would pass until. */
-static bool
-run_until(struct net *n, cond_fn cond, const void *arg, uint64_t until)
-{
-	unsigned long same = 0;
-	uint64_t d;
-
-	for (;;) {
-		pump(n);
-		if (cond != NULL && cond(n, arg))
-			return true;
-		ck_assert_msg(!n->overflow, "datagram queue overflow");
-		ck_assert_msg(same < 200000, "no progress at t=%" PRIu64
-			      " (deadline stuck or packet storm)", n->now);
-		if (n->qlen > 0) {
-			deliver(n);
-			same++;
-			continue;
-		}
-		d = next_deadline(n);
-		if (d == SOL_NO_DEADLINE || d > until) {
-			if (until > n->now)
-				n->now = until;
-			return cond != NULL && cond(n, arg);
-		}
-		if (d > n->now) {
-			n->now = d;
-			same = 0;
-		} else {
-			same++;
-		}
-		tick_all(n);
-	}
-}
-
-static void
-run_for(struct net *n, uint64_t ms)
-{
-	run_until(n, NULL, NULL, n->now + ms);
+	return simnet_client_cfg(SOL_Q_DEFAULT);
 }
 
 struct wait_state {
@@ -478,7 +51,7 @@ struct wait_state {
 };
 
 static bool
-cond_state(struct net *n, const void *arg)
+cond_state(struct simnet *n, const void *arg)
 {
 	const struct wait_state *w = arg;
 	enum sol_state st = n->cl[w->ci].st;
@@ -488,16 +61,16 @@ cond_state(struct net *n, const void *arg)
 
 /* Run until client ci is in st (or closed); true if it got to st. */
 static bool
-wait_state(struct net *n, int ci, enum sol_state st, uint64_t ms)
+wait_state(struct simnet *n, int ci, enum sol_state st, uint64_t ms)
 {
 	struct wait_state w = { ci, st };
 
-	run_until(n, cond_state, &w, n->now + ms);
+	simnet_run_until(n, cond_state, &w, n->now + ms);
 	return n->cl[ci].st == st;
 }
 
 static bool
-cond_rx(struct net *n, const void *arg)
+cond_rx(struct simnet *n, const void *arg)
 {
 	const size_t *want = arg;
 
@@ -505,46 +78,16 @@ cond_rx(struct net *n, const void *arg)
 }
 
 static bool
-cond_host(struct net *n, const void *arg)
+cond_host(struct simnet *n, const void *arg)
 {
 	const size_t *want = arg;
 
 	return n->host_in_len >= *want || n->cl[0].st == SOL_ST_CLOSED;
 }
 
-static void
-make_stream(uint8_t *buf, size_t len, char tag)
-{
-	char line[40];
-	size_t off = 0, k;
-	unsigned i = 0;
-
-	while (off < len) {
-		k = (size_t)snprintf(line, sizeof(line),
-				     "%c%07u:0123456789abcdef\n", tag, i++);
-		if (k > len - off)
-			k = len - off;
-		memcpy(buf + off, line, k);
-		off += k;
-	}
-}
-
-static void
-assert_same(const uint8_t *got, size_t got_len, const uint8_t *want,
-	    size_t want_len, const char *what)
-{
-	size_t i = 0;
-
-	while (i < got_len && i < want_len && got[i] == want[i])
-		i++;
-	ck_assert_msg(got_len == want_len && i == want_len,
-		      "%s: got %zu of %zu bytes, first difference at %zu", what,
-		      got_len, want_len, i);
-}
-
 /* Nothing in flight. */
 static bool
-cond_quiet(struct net *n, const void *arg)
+cond_quiet(struct simnet *n, const void *arg)
 {
 	(void)arg;
 	return n->qlen == 0;
@@ -552,18 +95,18 @@ cond_quiet(struct net *n, const void *arg)
 
 /* A BMC with defaults and client 0 brought up to SOL_ACTIVE, with the
  * activation's last packets (the empty seq-1 one) settled. */
-static struct net *
+static struct simnet *
 active_pair(const struct sol_config *cfg)
 {
-	struct net *n = net_alloc();
+	struct simnet *n = net_alloc();
 	struct sol_config c = cfg != NULL ? *cfg : client_cfg();
 
-	net_boot(n);
-	client_start(n, 0, &c);
+	simnet_boot(n);
+	simnet_client_start(n, 0, &c);
 	ck_assert_msg(wait_state(n, 0, SOL_ST_SOL_ACTIVE, 60000),
 		      "not active: %s (%s)", sol_state_name(n->cl[0].st),
 		      sol_reason_name(sol_session_reason(n->cl[0].s)));
-	run_until(n, cond_quiet, NULL, n->now);
+	simnet_run_until(n, cond_quiet, NULL, n->now);
 	return n;
 }
 
@@ -573,8 +116,8 @@ START_TEST(test_handshake_suite)
 {
 	static const int suites[] = { 3, 17 };
 	struct sol_config c = client_cfg();
-	struct net *n;
-	struct client *a;
+	struct simnet *n;
+	struct simnet_client *a;
 
 	c.cipher = suites[_i];
 	n = active_pair(&c);
@@ -586,19 +129,19 @@ START_TEST(test_handshake_suite)
 			 SOL_PRIV_ADMIN);
 	ck_assert(a->states & (1u << SOL_ST_RAKP3));
 	ck_assert_uint_eq(sol_session_stats(a->s)->rx_bad, 0);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
 START_TEST(test_auto_prefers_17)
 {
 	struct sol_config c = client_cfg();
-	struct net *n;
+	struct simnet *n;
 
 	c.cipher = SOL_CIPHER_AUTO;
 	n = active_pair(&c);
 	ck_assert_int_eq(sol_session_cipher(n->cl[0].s), 17);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
@@ -606,42 +149,42 @@ END_TEST
  * 17 at Open Session (status 0x11), so the client must fall back. */
 START_TEST(test_auto_fallback_to_3)
 {
-	struct net *n = net_alloc();
+	struct simnet *n = net_alloc();
 	struct sol_config c = client_cfg();
 
 	n->bcfg.suites = 1u << 3;
 	if (_i == 1)
 		n->bcfg.suites_listed = 1u << 3 | 1u << 17;
-	net_boot(n);
+	simnet_boot(n);
 	c.cipher = SOL_CIPHER_AUTO;
-	client_start(n, 0, &c);
+	simnet_client_start(n, 0, &c);
 	ck_assert(wait_state(n, 0, SOL_ST_SOL_ACTIVE, 60000));
 	ck_assert_int_eq(sol_session_cipher(n->cl[0].s), 3);
 	/* The refused attempt left no half-open session behind. */
 	ck_assert_uint_eq(bmc_session_count(n->b), 1);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
 START_TEST(test_fixed_17_refused)
 {
-	struct net *n = net_alloc();
+	struct simnet *n = net_alloc();
 	struct sol_config c = client_cfg();
 
 	n->bcfg.suites = 1u << 3;
-	net_boot(n);
+	simnet_boot(n);
 	c.cipher = 17;
-	client_start(n, 0, &c);
+	simnet_client_start(n, 0, &c);
 	ck_assert(!wait_state(n, 0, SOL_ST_SOL_ACTIVE, 60000));
 	ck_assert_int_eq(sol_session_reason(n->cl[0].s), SOL_R_CIPHER);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
 static void
-expect_fail(struct net *n, const struct sol_config *c, enum sol_reason want)
+expect_fail(struct simnet *n, const struct sol_config *c, enum sol_reason want)
 {
-	struct client *a = client_start(n, 0, c);
+	struct simnet_client *a = simnet_client_start(n, 0, c);
 
 	ck_assert(!wait_state(n, 0, SOL_ST_SOL_ACTIVE, 60000));
 	ck_assert_int_eq(a->st, SOL_ST_CLOSED);
@@ -652,104 +195,104 @@ expect_fail(struct net *n, const struct sol_config *c, enum sol_reason want)
 
 START_TEST(test_wrong_password)
 {
-	struct net *n = net_alloc();
+	struct simnet *n = net_alloc();
 	struct sol_config c = client_cfg();
 
-	net_boot(n);
+	simnet_boot(n);
 	c.password = (const uint8_t *)"wrong";
 	c.password_len = 5;
 	expect_fail(n, &c, SOL_R_AUTH);
 	ck_assert_uint_eq(bmc_stats(n->b)->sessions_opened, 0);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
 START_TEST(test_unknown_user)
 {
-	struct net *n = net_alloc();
+	struct simnet *n = net_alloc();
 	struct sol_config c = client_cfg();
 
-	net_boot(n);
+	simnet_boot(n);
 	c.user = "nobody";
 	expect_fail(n, &c, SOL_R_AUTH);
 	/* The BMC refused at RAKP 2 and dropped the half-open session. */
 	ck_assert_uint_eq(bmc_session_count(n->b), 0);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
 START_TEST(test_privilege_over_limit)
 {
-	struct net *n = net_alloc();
+	struct simnet *n = net_alloc();
 	struct sol_config c = client_cfg();
 
-	net_boot(n);
+	simnet_boot(n);
 	c.user = "oper";
 	c.password = (const uint8_t *)"opsecret";
 	c.password_len = 8;
 	expect_fail(n, &c, SOL_R_AUTH);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
 START_TEST(test_kg)
 {
 	static const uint8_t kg[] = "KgKgKgKgKgKgKgKgKgKg";
-	struct net *n = net_alloc();
+	struct simnet *n = net_alloc();
 	struct sol_config c = client_cfg();
 
 	n->bcfg.kg = kg;
 	n->bcfg.kg_len = 20;
-	net_boot(n);
+	simnet_boot(n);
 	c.kg = kg;
 	c.kg_len = 20;
-	client_start(n, 0, &c);
+	simnet_client_start(n, 0, &c);
 	ck_assert(wait_state(n, 0, SOL_ST_SOL_ACTIVE, 60000));
-	net_free(n);
+	simnet_free(n);
 
 	/* Without the key the RAKP 4 check value cannot match. */
 	n = net_alloc();
 	n->bcfg.kg = kg;
 	n->bcfg.kg_len = 20;
-	net_boot(n);
+	simnet_boot(n);
 	c.kg = NULL;
 	c.kg_len = 0;
 	expect_fail(n, &c, SOL_R_AUTH);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
 START_TEST(test_session_limit)
 {
-	struct net *n = net_alloc();
+	struct simnet *n = net_alloc();
 	struct sol_config c = client_cfg();
 
 	n->bcfg.session_limit = 1;
-	net_boot(n);
-	client_start(n, 0, &c);
+	simnet_boot(n);
+	simnet_client_start(n, 0, &c);
 	ck_assert(wait_state(n, 0, SOL_ST_SOL_ACTIVE, 60000));
-	client_start(n, 1, &c);
+	simnet_client_start(n, 1, &c);
 	ck_assert(!wait_state(n, 1, SOL_ST_SOL_ACTIVE, 60000));
 	ck_assert_int_eq(n->cl[1].st, SOL_ST_CLOSED);
 	ck_assert_int_eq(sol_session_reason(n->cl[1].s), SOL_R_BUSY);
 	ck_assert_int_eq(n->cl[0].st, SOL_ST_SOL_ACTIVE);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
 START_TEST(test_silent_bmc)
 {
-	struct net *n = net_alloc();
+	struct simnet *n = net_alloc();
 	struct sol_config c = client_cfg();
 	uint64_t t0;
-	struct client *a;
+	struct simnet_client *a;
 
-	net_boot(n);
+	simnet_boot(n);
 	bmc_faults(n->b)->silent = true;
 	c.retry_ms = 1000;
 	c.request_budget_ms = 8000;
 	t0 = n->now;
-	a = client_start(n, 0, &c);
+	a = simnet_client_start(n, 0, &c);
 	ck_assert(!wait_state(n, 0, SOL_ST_SOL_ACTIVE, 120000));
 	ck_assert_int_eq(a->st, SOL_ST_CLOSED);
 	ck_assert_int_eq(sol_session_reason(a->s), SOL_R_TIMEOUT);
@@ -757,21 +300,21 @@ START_TEST(test_silent_bmc)
 		      "gave up after %" PRIu64 " ms, budget %u ms",
 		      a->closed_at - t0, c.request_budget_ms);
 	ck_assert_uint_ge(a->closed_at - t0, c.request_budget_ms);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
 /* Silent from Open Session on: the handshake steps time out as a whole. */
 START_TEST(test_silent_after_authcap)
 {
-	struct net *n = net_alloc();
+	struct simnet *n = net_alloc();
 	struct sol_config c = client_cfg();
-	struct client *a;
+	struct simnet_client *a;
 	uint64_t t0;
 
-	net_boot(n);
+	simnet_boot(n);
 	c.request_budget_ms = 8000;
-	a = client_start(n, 0, &c);
+	a = simnet_client_start(n, 0, &c);
 	ck_assert(wait_state(n, 0, SOL_ST_OPEN, 10000));
 	t0 = n->now;
 	bmc_faults(n->b)->silent = true;
@@ -779,7 +322,7 @@ START_TEST(test_silent_after_authcap)
 	ck_assert_int_eq(sol_session_reason(a->s), SOL_R_TIMEOUT);
 	ck_assert_msg(a->closed_at - t0 <= c.request_budget_ms + SLACK_MS,
 		      "gave up after %" PRIu64 " ms", a->closed_at - t0);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
@@ -788,11 +331,11 @@ END_TEST
 START_TEST(test_handshake_lossy)
 {
 	struct sol_config c = client_cfg();
-	struct net *n = net_alloc();
+	struct simnet *n = net_alloc();
 	struct bmc_faults *f;
 
 	n->bcfg.seed = 100 + (uint64_t)_i;
-	net_boot(n);
+	simnet_boot(n);
 	f = bmc_faults(n->b);
 	/* No reordering here: in a lock-step exchange a held datagram waits
 	 * for the next retry, which makes it just another loss.  At 5% loss
@@ -801,11 +344,11 @@ START_TEST(test_handshake_lossy)
 	f->drop_in_pct = f->drop_out_pct = 3;
 	f->dup_in_pct = f->dup_out_pct = 5;
 	c.cipher = _i % 2 == 0 ? 3 : 17;
-	client_start(n, 0, &c);
+	simnet_client_start(n, 0, &c);
 	ck_assert_msg(wait_state(n, 0, SOL_ST_SOL_ACTIVE, 120000),
 		      "seed %d: %s (%s)", _i, sol_state_name(n->cl[0].st),
 		      sol_reason_name(sol_session_reason(n->cl[0].s)));
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
@@ -817,20 +360,20 @@ START_TEST(test_stream_64k_faults)
 	struct sol_config c = client_cfg();
 	const size_t len = 64 * 1024;
 	uint8_t *want = malloc(len);
-	struct net *n;
+	struct simnet *n;
 	struct bmc_faults *f;
 	const struct bmc_stats *bs;
 
 	ck_assert_ptr_nonnull(want);
-	make_stream(want, len, 'H');
+	simnet_make_stream(want, len, 'H', STREAM_TAIL);
 	n = net_alloc();
 	n->bcfg.seed = seeds[_i];
 	/* ipmi_sim gives up on a packet after 4 retransmits; at 5% loss
 	 * each way that loses data now and then, which is the BMC's doing,
 	 * not the client's. */
 	n->bcfg.sol_retries = 10;
-	net_boot(n);
-	client_start(n, 0, &c);
+	simnet_boot(n);
+	simnet_client_start(n, 0, &c);
 	ck_assert(wait_state(n, 0, SOL_ST_SOL_ACTIVE, 60000));
 	f = bmc_faults(n->b);
 	f->drop_in_pct = f->drop_out_pct = 5;
@@ -838,20 +381,21 @@ START_TEST(test_stream_64k_faults)
 	f->reorder_in_pct = f->reorder_out_pct = 5;
 	n->host_src = want;
 	n->host_src_len = len;
-	run_until(n, cond_rx, &len, n->now + 3600 * 1000);
+	simnet_run_until(n, cond_rx, &len, n->now + 3600 * 1000);
 	bs = bmc_stats(n->b);
 	ck_assert_msg(n->cl[0].st == SOL_ST_SOL_ACTIVE, "session %s: %s",
 		      sol_state_name(n->cl[0].st),
 		      sol_reason_name(sol_session_reason(n->cl[0].s)));
 	ck_assert_uint_eq(bs->sol_bytes_lost, 0);
-	assert_same(n->cl[0].rx, n->cl[0].rx_len, want, len, "host output");
+	simnet_assert_same(n->cl[0].rx, n->cl[0].rx_len, want, len,
+			   "host output");
 	/* The faults really happened and were really recovered from. */
 	ck_assert_uint_gt(bs->faults_dropped, 0);
 	ck_assert_uint_gt(bs->faults_duped, 0);
 	ck_assert_uint_gt(bs->faults_reordered, 0);
 	ck_assert_uint_gt(bs->sol_retransmits, 0);
 	free(want);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
@@ -859,38 +403,39 @@ START_TEST(test_console_input)
 {
 	const size_t len = 20000;
 	uint8_t *want = malloc(len);
-	struct net *n;
+	struct simnet *n;
 
 	ck_assert_ptr_nonnull(want);
-	make_stream(want, len, 'C');
+	simnet_make_stream(want, len, 'C', STREAM_TAIL);
 	n = active_pair(NULL);
 	n->cl[0].tx_src = want;
 	n->cl[0].tx_len = len;
-	run_until(n, cond_host, &len, n->now + 600 * 1000);
-	run_for(n, 100);		/* the last ACK */
+	simnet_run_until(n, cond_host, &len, n->now + 600 * 1000);
+	simnet_run_for(n, 100);		/* the last ACK */
 	ck_assert_int_eq(n->cl[0].st, SOL_ST_SOL_ACTIVE);
-	assert_same(n->host_in, n->host_in_len, want, len, "console input");
+	simnet_assert_same(n->host_in, n->host_in_len, want, len,
+			   "console input");
 	ck_assert_uint_eq(sol_session_pending(n->cl[0].s), 0);
 	free(want);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
 START_TEST(test_nack_pause)
 {
 	uint8_t want[100];
-	struct net *n;
-	struct client *a;
+	struct simnet *n;
+	struct simnet_client *a;
 	uint64_t rx_before;
 	size_t k;
 
-	make_stream(want, sizeof(want), 'N');
+	simnet_make_stream(want, sizeof(want), 'N', STREAM_TAIL);
 	n = active_pair(NULL);
 	a = &n->cl[0];
 	n->host_room = 0;		/* the host takes nothing for now */
 	k = sol_session_write(a->s, want, sizeof(want), n->now);
 	ck_assert_uint_eq(k, sizeof(want));
-	run_for(n, 3000);
+	simnet_run_for(n, 3000);
 	/* 32 of the bytes sit in the BMC's buffer, the rest wait paused. */
 	ck_assert_uint_ge(sol_session_stats(a->s)->sol_nacks, 1);
 	ck_assert_uint_ge(bmc_stats(n->b)->sol_nacks_sent, 1);
@@ -899,11 +444,11 @@ START_TEST(test_nack_pause)
 	/* Paused: nothing right away, then at most a slow probe (the
 	 * client may retry in case the BMC's "NACK clear" got lost). */
 	rx_before = bmc_stats(n->b)->sol_rx;
-	run_for(n, 1000);
+	simnet_run_for(n, 1000);
 	ck_assert_msg(bmc_stats(n->b)->sol_rx == rx_before,
 		      "client sent %" PRIu64 " SOL packets right after a NACK",
 		      bmc_stats(n->b)->sol_rx - rx_before);
-	run_for(n, 9000);
+	simnet_run_for(n, 9000);
 	ck_assert_msg(bmc_stats(n->b)->sol_rx - rx_before <= 10,
 		      "client sent %" PRIu64 " SOL packets in 10 s of pause",
 		      bmc_stats(n->b)->sol_rx - rx_before);
@@ -914,11 +459,11 @@ START_TEST(test_nack_pause)
 	n->host_room = SIZE_MAX;
 	bmc_host_drain(n->b);
 	k = sizeof(want);
-	run_until(n, cond_host, &k, n->now + 10000);
-	assert_same(n->host_in, n->host_in_len, want, sizeof(want),
-		    "console input after NACK");
+	simnet_run_until(n, cond_host, &k, n->now + 10000);
+	simnet_assert_same(n->host_in, n->host_in_len, want, sizeof(want),
+			   "console input after NACK");
 	ck_assert(!(a->status & SOL_STATUS_NACK));
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
@@ -928,25 +473,26 @@ START_TEST(test_append_on_retransmit)
 {
 	const size_t len = 600;
 	uint8_t want[600];
-	struct net *n;
+	struct simnet *n;
 	int i;
 
-	make_stream(want, len, 'R');
+	simnet_make_stream(want, len, 'R', STREAM_TAIL);
 	n = active_pair(NULL);
 	bmc_faults(n->b)->drop_in_next = 3;	/* lose the client's ACKs */
 	for (i = 0; i < 6; i++) {
 		bmc_host_output(n->b, want + i * 100, 100);
-		run_for(n, 400);
+		simnet_run_for(n, 400);
 	}
-	run_until(n, cond_rx, &len, n->now + 30000);
+	simnet_run_until(n, cond_rx, &len, n->now + 30000);
 	ck_assert_uint_gt(bmc_stats(n->b)->sol_retransmits, 0);
-	assert_same(n->cl[0].rx, n->cl[0].rx_len, want, len, "appended output");
-	net_free(n);
+	simnet_assert_same(n->cl[0].rx, n->cl[0].rx_len, want, len,
+			   "appended output");
+	simnet_free(n);
 }
 END_TEST
 
 static bool
-cond_reordered(struct net *n, const void *arg)
+cond_reordered(struct simnet *n, const void *arg)
 {
 	const uint64_t *want = arg;
 
@@ -964,43 +510,43 @@ cond_reordered(struct net *n, const void *arg)
 START_TEST(test_stale_retransmit)
 {
 	uint8_t a_bytes[50], b_bytes[50], want[100];
-	struct net *n = active_pair(NULL);
+	struct simnet *n = active_pair(NULL);
 	struct bmc_faults *f = bmc_faults(n->b);
-	struct client *a = &n->cl[0];
+	struct simnet_client *a = &n->cl[0];
 	uint64_t k = 1;
 
-	make_stream(want, sizeof(want), 'S');
+	simnet_make_stream(want, sizeof(want), 'S', STREAM_TAIL);
 	memcpy(a_bytes, want, 50);
 	memcpy(b_bytes, want + 50, 50);
 	f->reorder_in_pct = 100;
 	bmc_host_output(n->b, a_bytes, 50);
-	ck_assert(run_until(n, cond_reordered, &k, n->now + 100));
+	ck_assert(simnet_run_until(n, cond_reordered, &k, n->now + 100));
 	ck_assert_uint_eq(a->rx_len, 50);
 	f->reorder_in_pct = 0;
 	f->reorder_out_pct = 100;
 	k = 2;
-	ck_assert(run_until(n, cond_reordered, &k, n->now + 1500));
+	ck_assert(simnet_run_until(n, cond_reordered, &k, n->now + 1500));
 	ck_assert_uint_eq(bmc_stats(n->b)->sol_retransmits, 1);
 	f->reorder_out_pct = 0;
 	bmc_host_output(n->b, b_bytes, 50);
 	bmc_input(n->b, (const uint8_t *)"junk", 4, n->now, a->peer);
-	run_for(n, 100);
-	assert_same(a->rx, a->rx_len, want, sizeof(want), "SOL data");
-	net_free(n);
+	simnet_run_for(n, 100);
+	simnet_assert_same(a->rx, a->rx_len, want, sizeof(want), "SOL data");
+	simnet_free(n);
 }
 END_TEST
 
 START_TEST(test_break)
 {
-	struct net *n = active_pair(NULL);
-	struct client *a = &n->cl[0];
+	struct simnet *n = active_pair(NULL);
+	struct simnet_client *a = &n->cl[0];
 	unsigned want = 1;
 
 	ck_assert_int_eq(sol_session_send_break(a->s, n->now), 0);
-	run_for(n, 5000);
+	simnet_run_for(n, 5000);
 	ck_assert_uint_eq(n->host_breaks, want);
 	ck_assert_uint_eq(bmc_stats(n->b)->breaks, 1);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
@@ -1009,7 +555,7 @@ END_TEST
 /* Largest gap between IPMI requests of session sid seen from `from` to
  * the end of the run. */
 static uint64_t
-max_request_gap(const struct net *n, uint32_t sid, uint64_t from,
+max_request_gap(const struct simnet *n, uint32_t sid, uint64_t from,
 		unsigned *count)
 {
 	uint64_t last = from, gap = 0;
@@ -1036,21 +582,21 @@ START_TEST(test_keepalive)
 	static const uint32_t period[] = { 5000, 0 };
 	static const uint64_t bound[] = { 5000 + 5000, 15000 + 5000 };
 	struct sol_config c = client_cfg();
-	struct net *n = net_alloc();
-	struct client *a;
+	struct simnet *n = net_alloc();
+	struct simnet_client *a;
 	uint64_t t0, gap;
 	unsigned count;
 
 	n->bcfg.idle_ms = 30000;
 	n->bcfg.idle_ipmi_only = true;	/* ipmi_sim: SOL is not activity */
-	net_boot(n);
+	simnet_boot(n);
 	c.keepalive_ms = period[_i];
-	a = client_start(n, 0, &c);
+	a = simnet_client_start(n, 0, &c);
 	ck_assert(wait_state(n, 0, SOL_ST_SOL_ACTIVE, 60000));
 	n->host_period = 100;		/* constant SOL traffic */
 	n->host_next = n->now;
 	t0 = n->now;
-	run_for(n, 300 * 1000);
+	simnet_run_for(n, 300 * 1000);
 	ck_assert_int_eq(a->st, SOL_ST_SOL_ACTIVE);
 	ck_assert_uint_eq(bmc_stats(n->b)->sessions_expired, 0);
 	ck_assert_uint_gt(a->rx_len, 2900 * 10);
@@ -1058,20 +604,20 @@ START_TEST(test_keepalive)
 	ck_assert_msg(gap <= bound[_i] + 100, "IPMI silent for %" PRIu64
 		      " ms (bound %" PRIu64 ")", gap, bound[_i]);
 	ck_assert_uint_ge(count, 300 * 1000 / bound[_i]);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
 START_TEST(test_dead_peer)
 {
-	struct net *n = active_pair(NULL);
-	struct client *a = &n->cl[0];
+	struct simnet *n = active_pair(NULL);
+	struct simnet_client *a = &n->cl[0];
 	uint64_t t0;
 	uint32_t dead_ms = 30000;
 
 	n->host_period = 200;
 	n->host_next = n->now;
-	run_for(n, 20000);
+	simnet_run_for(n, 20000);
 	ck_assert_int_eq(a->st, SOL_ST_SOL_ACTIVE);
 	t0 = n->now;
 	bmc_faults(n->b)->silent = true;
@@ -1080,7 +626,7 @@ START_TEST(test_dead_peer)
 	ck_assert_int_eq(sol_session_reason(a->s), SOL_R_TIMEOUT);
 	ck_assert_msg(a->closed_at - t0 <= dead_ms + SLACK_MS,
 		      "dead BMC noticed after %" PRIu64 " ms", a->closed_at - t0);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
@@ -1088,8 +634,8 @@ END_TEST
  * notice as it would a dead BMC. */
 START_TEST(test_session_vanishes)
 {
-	struct net *n = active_pair(NULL);
-	struct client *a = &n->cl[0];
+	struct simnet *n = active_pair(NULL);
+	struct simnet_client *a = &n->cl[0];
 	uint64_t t0 = n->now;
 
 	bmc_expire_session(n->b, sol_session_bmc_id(a->s));
@@ -1097,20 +643,20 @@ START_TEST(test_session_vanishes)
 	ck_assert(wait_state(n, 0, SOL_ST_CLOSED, 200000));
 	ck_assert_int_eq(sol_session_reason(a->s), SOL_R_TIMEOUT);
 	ck_assert_uint_le(a->closed_at - t0, 30000 + SLACK_MS);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
 START_TEST(test_bmc_idle_expiry)
 {
-	struct net *n = active_pair(NULL);
+	struct simnet *n = active_pair(NULL);
 
 	n->cl[0].frozen = true;		/* the client vanishes silently */
-	run_for(n, 61000);
+	simnet_run_for(n, 61000);
 	ck_assert_uint_eq(bmc_session_count(n->b), 0);
 	ck_assert_uint_eq(bmc_stats(n->b)->sessions_expired, 1);
 	ck_assert_uint_eq(bmc_sol_owner(n->b), 0);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
@@ -1121,14 +667,14 @@ START_TEST(test_sol_active_elsewhere)
 	/* _i: 0 steal, 1 fail, 2 steal without the status query, 3 fail
 	 * without it (the BMC answers Activate with 0x80). */
 	struct sol_config c = client_cfg();
-	struct net *n = active_pair(NULL);
-	struct client *a = &n->cl[0], *t;
+	struct simnet *n = active_pair(NULL);
+	struct simnet_client *a = &n->cl[0], *t;
 	uint32_t owner_a = bmc_sol_owner(n->b);
 
 	c.steal = _i % 2 == 0 ? SOL_STEAL : SOL_FAIL;
 	if (_i >= 2)
 		c.quirks |= SOL_Q_SOLSTATUS;
-	t = client_start(n, 1, &c);
+	t = simnet_client_start(n, 1, &c);
 	a->frozen = true;		/* no fight back in this test */
 	if (c.steal == SOL_STEAL) {
 		ck_assert(wait_state(n, 1, SOL_ST_SOL_ACTIVE, 60000));
@@ -1141,14 +687,14 @@ START_TEST(test_sol_active_elsewhere)
 		ck_assert_uint_eq(bmc_sol_owner(n->b), owner_a);
 		ck_assert_uint_eq(bmc_stats(n->b)->deactivate, 0);
 	}
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
 static bool
-cond_owner_back(struct net *n, const void *arg)
+cond_owner_back(struct simnet *n, const void *arg)
 {
-	const struct client *a = arg;
+	const struct simnet_client *a = arg;
 
 	return a->st == SOL_ST_CLOSED ||
 	    (a->st == SOL_ST_SOL_ACTIVE &&
@@ -1158,8 +704,8 @@ cond_owner_back(struct net *n, const void *arg)
 START_TEST(test_stolen_mid_session)
 {
 	struct sol_config c = client_cfg();
-	struct net *n;
-	struct client *a, *t;
+	struct simnet *n;
+	struct simnet_client *a, *t;
 	uint64_t t0;
 	const char probe[] = "after the retake\r\n";
 	size_t want;
@@ -1168,12 +714,12 @@ START_TEST(test_stolen_mid_session)
 	n = active_pair(&c);
 	a = &n->cl[0];
 	c.steal = SOL_STEAL;
-	t = client_start(n, 1, &c);
+	t = simnet_client_start(n, 1, &c);
 	ck_assert(wait_state(n, 1, SOL_ST_SOL_ACTIVE, 60000));
 	ck_assert_uint_eq(bmc_sol_owner(n->b), sol_session_bmc_id(t->s));
 	t->frozen = true;		/* the thief goes quiet, keeps SOL */
 	t0 = n->now;
-	run_until(n, cond_owner_back, a, n->now + 60000);
+	simnet_run_until(n, cond_owner_back, a, n->now + 60000);
 	if (_i == 0) {
 		ck_assert_int_eq(a->st, SOL_ST_SOL_ACTIVE);
 		ck_assert_uint_eq(bmc_sol_owner(n->b),
@@ -1185,14 +731,14 @@ START_TEST(test_stolen_mid_session)
 			      "retaken after %" PRIu64 " ms", n->now - t0);
 		want = a->rx_len + strlen(probe);
 		bmc_host_output(n->b, (const uint8_t *)probe, strlen(probe));
-		run_until(n, cond_rx, &want, n->now + 10000);
+		simnet_run_until(n, cond_rx, &want, n->now + 10000);
 		ck_assert_uint_eq(a->rx_len, want);
 	} else {
 		ck_assert_int_eq(a->st, SOL_ST_CLOSED);
 		ck_assert_int_eq(sol_session_reason(a->s), SOL_R_STOLEN);
 		ck_assert_uint_le(a->closed_at - t0, 20000 + SLACK_MS);
 	}
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
@@ -1200,24 +746,24 @@ END_TEST
 START_TEST(test_deactivate_notice)
 {
 	struct sol_config c = client_cfg();
-	struct net *n = net_alloc();
-	struct client *a;
+	struct simnet *n = net_alloc();
+	struct simnet_client *a;
 	uint64_t t0;
 
 	n->bcfg.deact_notify = true;
-	net_boot(n);
+	simnet_boot(n);
 	c.steal = SOL_FAIL;
-	a = client_start(n, 0, &c);
+	a = simnet_client_start(n, 0, &c);
 	ck_assert(wait_state(n, 0, SOL_ST_SOL_ACTIVE, 60000));
 	c.steal = SOL_STEAL;
-	client_start(n, 1, &c);
+	simnet_client_start(n, 1, &c);
 	t0 = n->now;
 	ck_assert(wait_state(n, 1, SOL_ST_SOL_ACTIVE, 60000));
-	run_for(n, 100);
+	simnet_run_for(n, 100);
 	ck_assert_int_eq(a->st, SOL_ST_CLOSED);
 	ck_assert_int_eq(sol_session_reason(a->s), SOL_R_DEACTIVATED);
 	ck_assert_uint_le(a->closed_at - t0, 1000);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
@@ -1225,8 +771,8 @@ END_TEST
 
 START_TEST(test_close)
 {
-	struct net *n = active_pair(NULL);
-	struct client *a = &n->cl[0];
+	struct simnet *n = active_pair(NULL);
+	struct simnet_client *a = &n->cl[0];
 	uint32_t sid = sol_session_bmc_id(a->s);
 	bool deact = false, close = false;
 	size_t i, from = n->nseen;
@@ -1234,7 +780,7 @@ START_TEST(test_close)
 	sol_session_close(a->s, n->now);
 	ck_assert_int_eq(a->st, SOL_ST_CLOSED);
 	ck_assert_int_eq(sol_session_reason(a->s), SOL_R_LOCAL);
-	run_until(n, cond_quiet, NULL, n->now + 1000);
+	simnet_run_until(n, cond_quiet, NULL, n->now + 1000);
 	for (i = from; i < n->nseen; i++) {
 		if (n->seen[i].sid != sid)
 			continue;
@@ -1247,21 +793,21 @@ START_TEST(test_close)
 	ck_assert_msg(close, "BMC saw no Close Session after it");
 	ck_assert_uint_eq(bmc_session_count(n->b), 0);
 	ck_assert_uint_eq(bmc_sol_owner(n->b), 0);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
 static void
-feed(struct net *n, const uint8_t *buf, size_t len)
+feed(struct simnet *n, const uint8_t *buf, size_t len)
 {
 	sol_session_input(n->cl[0].s, buf, len, n->now);
-	run_until(n, cond_quiet, NULL, n->now);
+	simnet_run_until(n, cond_quiet, NULL, n->now);
 }
 
 START_TEST(test_garbage_input)
 {
-	struct net *n = active_pair(NULL);
-	struct client *a = &n->cl[0];
+	struct simnet *n = active_pair(NULL);
+	struct simnet_client *a = &n->cl[0];
 	const struct sol_stats *st = sol_session_stats(a->s);
 	uint8_t orig[RP_MAX_DGRAM], buf[RP_MAX_DGRAM];
 	const char probe[] = "still alive\r\n";
@@ -1270,7 +816,7 @@ START_TEST(test_garbage_input)
 
 	/* A real datagram to corrupt: host output the client then gets. */
 	bmc_host_output(n->b, (const uint8_t *)"x", 1);
-	run_for(n, 10);
+	simnet_run_for(n, 10);
 	ck_assert_uint_gt(n->to_c0_len, 16);
 	len = n->to_c0_len;
 	memcpy(orig, n->to_c0, len);
@@ -1309,9 +855,9 @@ START_TEST(test_garbage_input)
 
 	want = a->rx_len + strlen(probe);
 	bmc_host_output(n->b, (const uint8_t *)probe, strlen(probe));
-	run_until(n, cond_rx, &want, n->now + 10000);
+	simnet_run_until(n, cond_rx, &want, n->now + 10000);
 	ck_assert_uint_eq(a->rx_len, want);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
@@ -1330,7 +876,7 @@ hook_cmd(void *ctx, const struct bmc_request *rq, uint8_t *rsp, size_t cap,
 }
 
 static bool
-cond_rsp(struct net *n, const void *arg)
+cond_rsp(struct simnet *n, const void *arg)
 {
 	const int *want = arg;
 
@@ -1339,44 +885,44 @@ cond_rsp(struct net *n, const void *arg)
 
 START_TEST(test_request_and_hook)
 {
-	struct net *n = active_pair(NULL);
-	struct client *a = &n->cl[0];
+	struct simnet *n = active_pair(NULL);
+	struct simnet_client *a = &n->cl[0];
 	int want = 1;
 
 	ck_assert_int_eq(sol_session_request(a->s, IPMI_NETFN_CHASSIS, 0x01,
 					     NULL, 0, 7, n->now), 0);
-	run_until(n, cond_rsp, &want, n->now + 10000);
+	simnet_run_until(n, cond_rsp, &want, n->now + 10000);
 	ck_assert_int_eq(a->rsp_count, 1);
 	ck_assert_int_eq(a->rsp_cc, IPMI_CC_INVALID_CMD);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
 START_TEST(test_request_hook_answers)
 {
-	struct net *n = net_alloc();
+	struct simnet *n = net_alloc();
 	struct sol_config c = client_cfg();
-	struct client *a;
+	struct simnet_client *a;
 	int want = 1;
 
 	n->bcfg.command = hook_cmd;
-	net_boot(n);
-	a = client_start(n, 0, &c);
+	simnet_boot(n);
+	a = simnet_client_start(n, 0, &c);
 	ck_assert(wait_state(n, 0, SOL_ST_SOL_ACTIVE, 60000));
 	ck_assert_int_eq(sol_session_request(a->s, IPMI_NETFN_CHASSIS, 0x01,
 					     NULL, 0, 9, n->now), 0);
-	run_until(n, cond_rsp, &want, n->now + 10000);
+	simnet_run_until(n, cond_rsp, &want, n->now + 10000);
 	ck_assert_int_eq(a->rsp_cc, 0);
 	ck_assert_uint_eq(a->rsp_len, 4);
 	ck_assert_mem_eq(a->rsp_data, "\x61\x10\x40\x00", 4);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
 /* ---- the BMC engine on its own: hand-built requests ---- */
 
 static size_t
-raw_send(struct net *n, const uint8_t *dg, size_t len)
+raw_send(struct simnet *n, const uint8_t *dg, size_t len)
 {
 	unsigned before = n->raw_count;
 
@@ -1387,7 +933,7 @@ raw_send(struct net *n, const uint8_t *dg, size_t len)
 /* A session-less request, IPMI 1.5 or RMCP+ framed; the response
  * message's data (after the completion code) goes to out. */
 static int
-raw_request(struct net *n, bool v15, uint8_t cmd, const uint8_t *d,
+raw_request(struct simnet *n, bool v15, uint8_t cmd, const uint8_t *d,
 	    size_t dl, uint8_t *out, size_t *olen)
 {
 	uint8_t msg[64], dg[128], scratch[RP_MAX_DGRAM];
@@ -1421,12 +967,12 @@ START_TEST(test_bmc_sessionless)
 		0xC0, 0x03, 0x01, 0x41, 0x81,
 		0xC0, 0x11, 0x03, 0x44, 0x81,
 	};
-	struct net *n = net_alloc();
+	struct simnet *n = net_alloc();
 	uint8_t out[64], d[3];
 	size_t olen;
 	int v15;
 
-	net_boot(n);
+	simnet_boot(n);
 	for (v15 = 0; v15 <= 1; v15++) {
 		d[0] = 0x8e;
 		d[1] = 4;
@@ -1454,13 +1000,13 @@ START_TEST(test_bmc_sessionless)
 	/* In-session commands are not answered outside a session. */
 	ck_assert_int_eq(raw_request(n, true, IPMI_CMD_GET_DEVICE_ID, NULL, 0,
 				     out, &olen), -1);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
 /* Open Session for a suite; returns the status, *bmc_sid on success. */
 static int
-raw_open(struct net *n, int suite, uint32_t csid, uint32_t *bmc_sid)
+raw_open(struct simnet *n, int suite, uint32_t csid, uint32_t *bmc_sid)
 {
 	uint8_t p[32], dg[128], scratch[RP_MAX_DGRAM];
 	struct rp_suite su;
@@ -1491,7 +1037,7 @@ raw_open(struct net *n, int suite, uint32_t csid, uint32_t *bmc_sid)
 }
 
 static int
-raw_rakp1(struct net *n, uint32_t bmc_sid, uint8_t role, const char *user)
+raw_rakp1(struct simnet *n, uint32_t bmc_sid, uint8_t role, const char *user)
 {
 	uint8_t p[44], dg[128], scratch[RP_MAX_DGRAM];
 	struct rp_packet pk;
@@ -1518,13 +1064,13 @@ raw_rakp1(struct net *n, uint32_t bmc_sid, uint8_t role, const char *user)
 
 START_TEST(test_bmc_rakp_status)
 {
-	struct net *n = net_alloc();
+	struct simnet *n = net_alloc();
 	uint32_t sid = 0;
 	unsigned before;
 
 	n->bcfg.suites = 1u << 3;
 	n->bcfg.session_limit = 2;
-	net_boot(n);
+	simnet_boot(n);
 	ck_assert_int_eq(raw_open(n, 17, 0x1001, &sid), 0x11);
 	ck_assert_uint_eq(bmc_session_count(n->b), 0);
 
@@ -1547,7 +1093,7 @@ START_TEST(test_bmc_rakp_status)
 	/* Limit reached. */
 	ck_assert_int_eq(raw_open(n, 3, 0x1008, &sid), 0x01);
 	/* Half-open sessions expire. */
-	run_for(n, 6000);
+	simnet_run_for(n, 6000);
 	ck_assert_uint_eq(bmc_session_count(n->b), 0);
 	/* Unknown session ids get no answer at all. */
 	before = n->raw_count;
@@ -1562,7 +1108,7 @@ START_TEST(test_bmc_rakp_status)
 		raw_send(n, dg, (size_t)k);
 	}
 	ck_assert_uint_eq(n->raw_count, before);
-	net_free(n);
+	simnet_free(n);
 }
 END_TEST
 
