@@ -1059,25 +1059,26 @@ harness_ipmitool_sol(struct harness *h, const char *user, const char *pass)
 }
 
 int
-harness_ipmitool(struct harness *h, int timeout_ms, const char *const *args)
+harness_ipmitool_port(struct harness *h, int port, const char *suite,
+    int timeout_ms, const char *const *args, struct harness_proc **out)
 {
 	const char *argv[64], *env[] = { "IPMI_PASSWORD=" HARNESS_ADMIN_PASS,
 	    NULL };
-	char port[16], name[32];
+	char portstr[16], name[32];
 	struct harness_proc *p;
 	size_t n = 0, i;
 	int rc;
 
-	snprintf(port, sizeof(port), "%d", h->bmc_port);
+	snprintf(portstr, sizeof(portstr), "%d", port);
 	argv[n++] = "ipmitool";
 	argv[n++] = "-I";
 	argv[n++] = "lanplus";
 	argv[n++] = "-C";
-	argv[n++] = "3";
+	argv[n++] = suite;
 	argv[n++] = "-H";
 	argv[n++] = "127.0.0.1";
 	argv[n++] = "-p";
-	argv[n++] = port;
+	argv[n++] = portstr;
 	argv[n++] = "-U";
 	argv[n++] = HARNESS_ADMIN_USER;
 	argv[n++] = "-E";
@@ -1086,12 +1087,22 @@ harness_ipmitool(struct harness *h, int timeout_ms, const char *const *args)
 	argv[n] = NULL;
 	h->seq++;
 	snprintf(name, sizeof(name), "ipmitool-%d", h->seq);
-	p = spawn(h, name, argv, env, true);
+	if ((p = spawn(h, name, argv, env, true)) == NULL)
+		return -1;
 	harness_proc_close_stdin(p);
 	rc = harness_proc_wait(p, timeout_ms);
 	if (rc < 0)
 		harness_proc_stop(p, 1000);
+	if (out != NULL)
+		*out = p;
 	return rc;
+}
+
+int
+harness_ipmitool(struct harness *h, int timeout_ms, const char *const *args)
+{
+	return harness_ipmitool_port(h, h->bmc_port, "3", timeout_ms, args,
+	    NULL);
 }
 
 /* ---- waits ---- */

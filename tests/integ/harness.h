@@ -95,6 +95,11 @@ struct harness_proc *harness_ipmitool_sol(struct harness *h, const char *user,
 /* Run ipmitool -I lanplus -C 3 -H -p -U -P args... to completion as the
  * admin user; returns its exit code, or -1 if it ran past timeout_ms. */
 int harness_ipmitool(struct harness *h, int timeout_ms, const char *const *args);
+/* ipmitool -I lanplus -C suite -H 127.0.0.1 -p port (admin) args...,
+ * run to completion: exit code, -1 past timeout_ms. The process stays
+ * readable through *out if out is not NULL. */
+int harness_ipmitool_port(struct harness *h, int port, const char *suite,
+    int timeout_ms, const char *const *args, struct harness_proc **out);
 
 /* Child process handles; owned by the harness, valid until harness_free. */
 bool harness_proc_write(struct harness_proc *p, const void *buf, size_t len);

@@ -23,10 +23,6 @@ const char *harness_bmcsim_ctl_path(struct harness *h);
 /* ipmux-solcat -H 127.0.0.1:port -U admin -f PWFILE extra... */
 struct harness_proc *harness_solcat_port(struct harness *h, int port,
     const char *const *extra);
-/* ipmitool -I lanplus -C suite -H 127.0.0.1 -p port (admin) args...,
- * run to completion: exit code, -1 past timeout_ms. The process stays
- * readable through *out if out is not NULL. */
-int harness_ipmitool_port(struct harness *h, int port, const char *suite,
-    int timeout_ms, const char *const *args, struct harness_proc **out);
+/* harness_ipmitool_port() is in harness.h. */
 
 #endif
