@@ -90,6 +90,8 @@ proto_type_name(uint16_t type)
 		[PROTO_METRICS] = "METRICS",
 		[PROTO_METRICS_REPLY] = "METRICS_REPLY",
 		[PROTO_DETACHED] = "DETACHED",
+		[PROTO_MGMT] = "MGMT",
+		[PROTO_MGMT_REPLY] = "MGMT_REPLY",
 	};
 
 	if (type == 0 || type > PROTO_TYPE_MAX || names[type] == NULL)

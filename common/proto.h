@@ -54,7 +54,14 @@ enum proto_type {
 	PROTO_METRICS = 20,	/* c->d {} */
 	PROTO_METRICS_REPLY = 21,/* d->c Prometheus text (raw) */
 	PROTO_DETACHED = 22,	/* d->c {"reason":TEXT}: attachment ended */
-	PROTO_TYPE_MAX = 22,
+	PROTO_MGMT = 23,	/* c->d {"console":N,"op":"power"|"identify",
+				 *  "action":"on"|"off"|"cycle"|"reset"|"soft"|
+				 *  "status"|"diag", "seconds":N (identify)} */
+	PROTO_MGMT_REPLY = 24,	/* d->c {"console":N,"ok":BOOL,"power":"on"|
+				 *  "off","error":TEXT}; errors for a named
+				 *  console come here, not as PROTO_ERROR, so a
+				 *  client can pipeline requests */
+	PROTO_TYPE_MAX = 24,
 };
 
 struct proto_msg {

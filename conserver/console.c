@@ -187,6 +187,13 @@ con_cb_status(void *ctx, unsigned bits)
 }
 
 static void
+con_cb_response(void *ctx, uint32_t tag, int cc, const uint8_t *data,
+		size_t len)
+{
+	ctl_mgmt_response(ctx, tag, cc, data, len);
+}
+
+static void
 con_cb_trace(void *ctx, const char *msg)
 {
 	struct console *c = ctx;
@@ -198,6 +205,8 @@ con_cb_trace(void *ctx, const char *msg)
 static void
 con_drop_session(struct console *c)
 {
+	size_t i;
+
 	con_release_slot(c);
 	if (c->ev_sock != NULL) {
 		event_free(c->ev_sock);
@@ -208,6 +217,10 @@ con_drop_session(struct console *c)
 		c->fd = -1;
 	}
 	evtimer_del(c->ev_timer);
+	/* Whatever the session still owed an answer gets a timeout. */
+	for (i = 0; i < CONSOLE_MGMT_MAX; i++)
+		if (c->mgmt[i].used)
+			ctl_mgmt_response(c, c->mgmt[i].tag, -1, NULL, 0);
 	sol_session_free(c->s);
 	c->s = NULL;
 	c->closed_seen = false;
@@ -438,6 +451,7 @@ con_new_session(struct console *c, char *err, size_t errlen)
 		.state = con_cb_state,
 		.data = con_cb_data,
 		.status = con_cb_status,
+		.response = con_cb_response,
 		.trace = log_enabled(LOGL_DEBUG) ? con_cb_trace : NULL,
 	};
 	struct sol_config sc = {
@@ -702,6 +716,26 @@ console_input(struct console *c, const uint8_t *buf, size_t len,
 	}
 	con_after(c);
 	return len;
+}
+
+int
+console_request(struct console *c, uint8_t netfn, uint8_t cmd,
+		const uint8_t *data, size_t len, uint32_t tag, const char **why)
+{
+	int rc;
+
+	if (c->s == NULL || c->state != CON_ACTIVE) {
+		*why = "console is not active";
+		return -1;
+	}
+	c->in_call = true;
+	rc = sol_session_request(c->s, netfn, cmd, data, len, tag,
+	    ipmuxd_now_ms());
+	c->in_call = false;
+	con_after(c);
+	if (rc != 0)
+		*why = "the session's request queue is full";
+	return rc;
 }
 
 int

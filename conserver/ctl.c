@@ -18,7 +18,9 @@
 
 #include "console.h"
 #include "ctl.h"
+#include "ipmi.h"
 #include "log.h"
+#include "mgmt.h"
 #include "proto.h"
 
 #define CTL_BACKLOG 128
@@ -791,6 +793,202 @@ ctl_do_metrics(struct ctl_client *cl)
 }
 
 /* A JSON request's payload: one object ({} when empty), or NULL. */
+/* Management over the console's session: chassis power and identify. */
+
+enum { CTL_MG_STATUS = 1, CTL_MG_CONTROL, CTL_MG_IDENTIFY };
+
+static void
+ctl_mgmt_reply(struct ctl_client *cl, const char *name, bool ok,
+	       const char *power, const char *error)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "console", ctl_jstr(name));
+	json_object_object_add(o, "ok", json_object_new_boolean(ok));
+	if (power != NULL)
+		json_object_object_add(o, "power", ctl_jstr(power));
+	if (error != NULL)
+		json_object_object_add(o, "error", ctl_jstr(error));
+	ctl_send_json(cl, PROTO_MGMT_REPLY, o);
+}
+
+/* A free slot in c's table, or NULL when too many are in flight. */
+static struct con_mgmt *
+ctl_mgmt_slot(struct console *c)
+{
+	size_t i;
+
+	for (i = 0; i < CONSOLE_MGMT_MAX; i++)
+		if (!c->mgmt[i].used)
+			return &c->mgmt[i];
+	return NULL;
+}
+
+/* Build the request for op/action; 0, or -1 with why. */
+static int
+ctl_mgmt_build(json_object *req, const char *op, const char *action,
+	       struct ipmi_mreq *r, uint8_t *kind, uint8_t *act,
+	       const char **why)
+{
+	int64_t secs;
+	int cop;
+
+	if (strcmp(op, "power") == 0) {
+		if (strcmp(action, "status") == 0) {
+			ipmi_req_chassis_status(r);
+			*kind = CTL_MG_STATUS;
+			return 0;
+		}
+		if ((cop = ipmi_chassis_op_parse(action)) < 0 ||
+		    ipmi_req_chassis_control(r, cop) != 0) {
+			*why = "unknown power action";
+			return -1;
+		}
+		*kind = CTL_MG_CONTROL;
+		*act = (uint8_t)cop;
+		return 0;
+	}
+	if (strcmp(op, "identify") == 0) {
+		secs = ctl_jget_int(req, "seconds", 15);
+		if (strcmp(action, "off") == 0)
+			ipmi_req_chassis_identify(r, 0, false);
+		else if (strcmp(action, "on") == 0)
+			ipmi_req_chassis_identify(r, 0, true);
+		else if (secs >= 0 && secs <= 255)
+			ipmi_req_chassis_identify(r, (unsigned)secs, false);
+		else {
+			*why = "identify seconds must be 0..255";
+			return -1;
+		}
+		*kind = CTL_MG_IDENTIFY;
+		return 0;
+	}
+	*why = "unknown management op";
+	return -1;
+}
+
+static void
+ctl_do_mgmt(struct ctl_client *cl, json_object *req)
+{
+	const char *name = ctl_jget_str(req, "console");
+	const char *op = ctl_jget_str(req, "op");
+	const char *action = ctl_jget_str(req, "action");
+	const char *why = NULL;
+	struct ipmi_mreq r;
+	struct con_mgmt *m;
+	struct console *c;
+	uint8_t kind = 0, act = 0;
+	unsigned need;
+	char err[320];
+
+	if (name == NULL || op == NULL) {
+		ctl_mgmt_reply(cl, name, false, NULL,
+		    "missing \"console\" or \"op\"");
+		return;
+	}
+	if (action == NULL)
+		action = "";
+	c = ipmuxd_console(cl->ctl->d, name);
+	if (c == NULL || !(ctl_perms(cl, c) & PERM_READ)) {
+		ctl_mgmt_reply(cl, name, false, NULL, "no such console");
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	if (ctl_mgmt_build(req, op, action, &r, &kind, &act, &why) != 0) {
+		ctl_mgmt_reply(cl, name, false, NULL, why);
+		return;
+	}
+	need = kind == CTL_MG_STATUS ? PERM_READ : PERM_POWER;
+	if ((ctl_perms(cl, c) & need) != need) {
+		log_msg(LOGL_INFO, "%s: %s %s by %s refused: no %s permission",
+		    c->name, op, action, cl->user, need == PERM_POWER ?
+		    "power" : "read");
+		ctl_mgmt_reply(cl, name, false, NULL, "permission denied");
+		return;
+	}
+	if (c->s == NULL || c->state != CON_ACTIVE) {
+		snprintf(err, sizeof(err), "no session (state %s%s%s)",
+		    console_state_name(c->state), c->reason[0] ? ": " : "",
+		    c->reason);
+		ctl_mgmt_reply(cl, name, false, NULL, err);
+		return;
+	}
+	if ((m = ctl_mgmt_slot(c)) == NULL) {
+		ctl_mgmt_reply(cl, name, false, NULL,
+		    "too many management requests in flight");
+		return;
+	}
+	m->tag = ++c->mgmt_seq;
+	m->client = cl->id;
+	m->kind = kind;
+	m->action = act;
+	m->used = true;
+	if (kind == CTL_MG_CONTROL) {
+		/* Before the request: the host's reaction follows it in the
+		 * log. */
+		console_marker(c, "power %s by %s", action, cl->user);
+		log_msg(LOGL_INFO, "%s: power %s by %s", c->name, action,
+		    cl->user);
+	}
+	if (console_request(c, r.netfn, r.cmd, r.data, r.len, m->tag,
+	    &why) != 0) {
+		m->used = false;
+		ctl_mgmt_reply(cl, name, false, NULL, why);
+	}
+}
+
+static struct ctl_client *
+ctl_client_by_id(struct ctl *ctl, uint64_t id)
+{
+	struct ctl_client *cl;
+
+	TAILQ_FOREACH(cl, &ctl->clients, link)
+		if (cl->id == id)
+			return cl->closing ? NULL : cl;
+	return NULL;
+}
+
+void
+ctl_mgmt_response(struct console *c, uint32_t tag, int cc,
+		  const uint8_t *data, size_t len)
+{
+	struct ipmi_chassis_status st;
+	struct ctl_client *cl;
+	struct con_mgmt m;
+	char err[160];
+	size_t i;
+
+	for (i = 0; i < CONSOLE_MGMT_MAX; i++)
+		if (c->mgmt[i].used && c->mgmt[i].tag == tag)
+			break;
+	if (i == CONSOLE_MGMT_MAX)
+		return;
+	m = c->mgmt[i];
+	c->mgmt[i].used = false;
+	if (cc != 0) {
+		snprintf(err, sizeof(err), "%s", cc < 0 ?
+		    "no answer from the BMC (timeout)" : ipmi_cc_str(cc));
+		if (m.kind == CTL_MG_CONTROL)
+			log_msg(LOGL_WARN, "%s: power %s failed: %s", c->name,
+			    ipmi_chassis_op_name(m.action), err);
+	}
+	if (c->d->ctl == NULL ||
+	    (cl = ctl_client_by_id(c->d->ctl, m.client)) == NULL)
+		return;		/* the client went away: nobody to tell */
+	if (cc != 0) {
+		ctl_mgmt_reply(cl, c->name, false, NULL, err);
+	} else if (m.kind == CTL_MG_STATUS) {
+		if (ipmi_chassis_status_decode(cc, data, len, &st) != 0)
+			ctl_mgmt_reply(cl, c->name, false, NULL,
+			    "malformed Chassis Status reply");
+		else
+			ctl_mgmt_reply(cl, c->name, true,
+			    st.power_on ? "on" : "off", NULL);
+	} else {
+		ctl_mgmt_reply(cl, c->name, true, NULL, NULL);
+	}
+}
+
 static json_object *
 ctl_parse_json(const struct proto_msg *m)
 {
@@ -848,6 +1046,9 @@ ctl_dispatch_json(struct ctl_client *cl, uint16_t type, json_object *req)
 	case PROTO_METRICS:
 		ctl_do_metrics(cl);
 		break;
+	case PROTO_MGMT:
+		ctl_do_mgmt(cl, req);
+		break;
 	default:
 		ctl_drop(cl, "unexpected message type");
 		break;
@@ -870,7 +1071,7 @@ ctl_dispatch(struct ctl_client *cl, const struct proto_msg *m)
 	case PROTO_HELLO: case PROTO_LIST: case PROTO_ATTACH:
 	case PROTO_BREAK: case PROTO_DETACH: case PROTO_MODE:
 	case PROTO_REPLAY: case PROTO_TAIL: case PROTO_STATUS:
-	case PROTO_RELOAD: case PROTO_METRICS:
+	case PROTO_RELOAD: case PROTO_METRICS: case PROTO_MGMT:
 		break;
 	default:	/* a daemon-to-client type */
 		ctl_drop(cl, "unexpected message type");

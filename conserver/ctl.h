@@ -55,4 +55,10 @@ void ctl_console_state(struct console *c);
 /* End cl's attachment: PROTO_DETACHED {"reason":why} (no log marker). */
 void ctl_client_detach(struct ctl_client *cl, const char *why);
 
+/* The answer to a management request queued with console_request (cc -1:
+ * timeout or the session went away): reply to the waiting client, if it
+ * is still there. Unknown tags are ignored. */
+void ctl_mgmt_response(struct console *c, uint32_t tag, int cc,
+		       const uint8_t *data, size_t len);
+
 #endif

@@ -68,6 +68,8 @@ int cmd_metrics(const char *sock, int argc, char **argv);
 int cmd_tail(const char *sock, int argc, char **argv);
 int cmd_attach(const char *sock, int argc, char **argv);
 int cmd_log(const char *sock, int argc, char **argv);
+int cmd_power(const char *sock, int argc, char **argv);
+int cmd_identify(const char *sock, int argc, char **argv);
 
 /* Print a command's usage line(s) to stderr and return IPMUX_EXIT_USAGE. */
 int ipmux_usage_for(const char *cmd);

@@ -28,6 +28,10 @@ static const struct ipmux_cmd ipmux_cmds[] = {
 	{ "reload", cmd_reload, "reload" },
 	{ "status", cmd_status, "status" },
 	{ "metrics", cmd_metrics, "metrics" },
+	{ "power", cmd_power, "power NAME... on|off|cycle|reset|soft|status "
+	    "[--json] [--yes]" },
+	{ "identify", cmd_identify, "identify NAME... [on|off|SECONDS] "
+	    "[--json]" },
 };
 
 #define NCMDS (sizeof(ipmux_cmds) / sizeof(ipmux_cmds[0]))
