@@ -10,6 +10,7 @@
 
 #include "tests/checkmain.h"
 #include "tests/integ/harness.h"
+#include "tests/integ/harness_bmcsim.h"
 #include "tests/bmcsim/mgmt.h"
 
 #define USER "admin"
@@ -46,42 +47,6 @@ skip_without_bmcsim(void)
 }
 
 static bool
-udp_free(int port)
-{
-	struct sockaddr_in sa;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sa.sin_port = htons((uint16_t)port);
-	ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	close(fd);
-	return ok;
-}
-
-/* NBMC consecutive free UDP ports at or below 32767: FreeIPMI keeps the
- * port in a signed 16-bit field. */
-static int
-pick_ports(void)
-{
-	int tries, port, i;
-
-	for (tries = 0; tries < 200; tries++) {
-		port = 20000 + (int)(((unsigned)getpid() * 7919u +
-				      (unsigned)tries * 104729u) % 12000u);
-		for (i = 0; i < NBMC && udp_free(port + i); i++)
-			;
-		if (i == NBMC)
-			return port;
-	}
-	return -1;
-}
-
-static bool
 sim_ready(void *arg)
 {
 	struct peers *p = arg;
@@ -109,7 +74,7 @@ peers_start(struct peers *p, const char *name)
 	fputs(PASS "\n", f);
 	fclose(f);
 	chmod(pw, 0600);
-	ck_assert_int_gt(p->port = pick_ports(), 0);
+	ck_assert_int_gt(p->port = harness_bmcsim_free_ports(NBMC), 0);
 	snprintf(count, sizeof(count), "%d", NBMC);
 	snprintf(port, sizeof(port), "%d", p->port);
 	for (i = 0; i < NBMC; i++)

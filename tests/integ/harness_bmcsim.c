@@ -41,8 +41,8 @@ udp_free(int p)
 }
 
 /* count consecutive free ports below 32768 (FreeIPMI's limit). */
-static int
-free_range(unsigned count)
+int
+harness_bmcsim_free_ports(unsigned count)
 {
 	int t, base;
 	unsigned i;
@@ -104,7 +104,7 @@ harness_bmcsim_start(struct harness *h, unsigned count,
 		return NULL;
 	}
 	srand((unsigned)getpid() ^ (unsigned)harness_now_ms());
-	if (pw == NULL || (base = free_range(count)) < 0) {
+	if (pw == NULL || (base = harness_bmcsim_free_ports(count)) < 0) {
 		fprintf(stderr, "harness: no password file or free ports\n");
 		return NULL;
 	}

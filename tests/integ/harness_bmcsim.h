@@ -25,4 +25,8 @@ struct harness_proc *harness_solcat_port(struct harness *h, int port,
     const char *const *extra);
 /* harness_ipmitool_port() is in harness.h. */
 
+/* The first of count consecutive free UDP ports on 127.0.0.1, all below
+ * 32768 (FreeIPMI keeps the port in a signed 16-bit field); -1 if none. */
+int harness_bmcsim_free_ports(unsigned count);
+
 #endif
