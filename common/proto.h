@@ -54,15 +54,64 @@ enum proto_type {
 	PROTO_METRICS = 20,	/* c->d {} */
 	PROTO_METRICS_REPLY = 21,/* d->c Prometheus text (raw) */
 	PROTO_DETACHED = 22,	/* d->c {"reason":TEXT}: attachment ended */
-	PROTO_MGMT = 23,	/* c->d {"console":N,"op":"power"|"identify",
-				 *  "action":"on"|"off"|"cycle"|"reset"|"soft"|
-				 *  "status"|"diag", "seconds":N (identify)} */
-	PROTO_MGMT_REPLY = 24,	/* d->c {"console":N,"ok":BOOL,"power":"on"|
-				 *  "off","error":TEXT}; errors for a named
+	PROTO_MGMT = 23,	/* c->d {"console":N,"op":OP,...}; see below */
+	PROTO_MGMT_REPLY = 24,	/* d->c {"console":N,"op":OP,"ok":BOOL,
+				 *  "error":TEXT,...}; errors for a named
 				 *  console come here, not as PROTO_ERROR, so a
 				 *  client can pipeline requests */
 	PROTO_TYPE_MAX = 24,
 };
+
+/*
+ * Management ops (PROTO_MGMT "op"), all over the console's own session.
+ * Every reply carries "console", "op", "ok" and, when !ok, "error".
+ *  "power"    "action": on|off|cycle|reset|soft|diag|status.  ACL power
+ *             (status: read).  Reply "power":"on"|"off" for status.
+ *  "identify" "action": on|off|"" with "seconds":N (0..255, default 15).
+ *             ACL power.
+ *  "bootdev"  "device": pxe|disk|bios|cdrom|none, "persistent":BOOL,
+ *             "efi":BOOL.  ACL power.
+ *  "sensors"  "cached":BOOL (answer from the last poll without asking the
+ *             BMC).  Reply "time":UNIX, "sensors":[{"name","number",
+ *             "type" (sensor type text),"value" (number or null;
+ *             null for discrete sensors),"unit" ("discrete" for them),
+ *             "status" (ok|nc|cr|nr|ns as ipmitool sdr list; discrete
+ *             sensors ok or ns),"reading" (ipmitool's text: "13.40",
+ *             "0x01" discrete: the low state byte, "no reading"),
+ *             "states":[TEXT...] (asserted discrete states / crossed
+ *             thresholds),"history":[{"time",
+ *             "value"}...] (last polled values, up to 16, oldest first,
+ *             cached only)}].  Cached with no poll done yet: !ok.
+ *             ACL read.
+ *  "sel"      "clear":BOOL (ACL admin, reply once erased),
+ *             "follow":BOOL (after the reply this connection also gets
+ *             PROTO_EVENT "sel" for the console's new entries).
+ *             Reply "entries":[SELENTRY...] oldest first.  ACL read.
+ *  "fru"      "id":N (default 0).  Reply "fru":{"chassis_type",
+ *             "chassis_part","chassis_serial","board_mfg_time" (UNIX or
+ *             null),"board_mfr","board_product","board_serial",
+ *             "board_part","product_mfr","product_name","product_part",
+ *             "product_version","product_serial","product_asset"} (absent
+ *             areas leave their keys out), "errors":[TEXT...].  ACL read.
+ *  "health"   answered from the daemon's cache, no BMC traffic, for any
+ *             state.  Reply "state", "power" (on|off|null), "worst"
+ *             (nr > cr > nc > ok > ns; ns only when no sensor reads;
+ *             unknown before the first poll), "worst_sensor" (name when
+ *             nc/cr/nr, else null), "sensors_time" (UNIX or 0),
+ *             "sel_count" (entries at the last SEL poll), "sel_last"
+ *             (SELENTRY or null).  ACL read.
+ * SELENTRY: {"id" (number),"time" (ipmitool's "11/25/2026 16:44:08" or
+ * "Pre-Init 0000001496"; "" for OEM records without one),"timestamp"
+ * (raw u32, 0 without one),"sensor" (ipmitool "sel list" text
+ * "Temperature #0x01"; "OEM record e0" for OEM records),"sensor_name"
+ * (from the SDR, or null),"event" ("Upper Non-critical going high"),
+ * "direction" ("Asserted" | "Deasserted"; "" for OEM records),"detail"
+ * ("Reading 13.40 > Threshold 12.40 degrees C" or ""),"raw" (32 hex
+ * digits)}.
+ * PROTO_EVENT {"event":"sel","console":N,"entry":SELENTRY} goes to every
+ * client attached to the console and every "follow" subscriber when a
+ * poll finds a new entry.
+ */
 
 struct proto_msg {
 	uint16_t type;

@@ -56,7 +56,8 @@ static const char *const global_keys[] = {
 	"client_buffer", "log_timestamps", "log_rotate_size", "log_rotate_age",
 	"log_retain", "log_compress", "backoff_min", "backoff_max",
 	"backoff_reset", "max_handshakes", "dead_time", "keepalive",
-	"sensor_poll", "trusted_uid", "metrics_file", NULL
+	"sensor_poll", "sel_poll", "sensor_log", "sel_log", "poll_rate",
+	"trusted_uid", "metrics_file", NULL
 };
 static const char *const profile_keys[] = {
 	"name", "user", "password_file", "kg_file", "cipher",
@@ -588,6 +589,10 @@ global_defaults(struct cfg_global *g)
 	g->dead_ms = 45000;
 	g->keepalive_ms = 15000;
 	g->sensor_poll_ms = 60000;
+	g->sel_poll_ms = 60000;
+	g->sensor_log = false;
+	g->sel_log = true;
+	g->poll_rate = 20;
 	g->trusted_uid = -1;
 }
 
@@ -713,6 +718,32 @@ global_timing(struct loader *l, const config_setting_t *grp)
 	return 0;
 }
 
+/* Management polling: intervals, the fleet-wide rate, the data logs. */
+static int
+global_polling(struct loader *l, const config_setting_t *grp)
+{
+	struct cfg_global *g = &l->c->g;
+	const long long day = 86400000;
+	long long v;
+	int r;
+
+	if ((r = get_int(l, grp, "sel_poll", 0, day, &v)) < 0)
+		return -1;
+	if (r > 0 && v != 0 && v < 1000)
+		return lerr(l, config_setting_get_member(grp, "sel_poll"),
+		    "sel_poll must be 0 (off) or at least 1000 ms");
+	if (r > 0)
+		g->sel_poll_ms = (uint32_t)v;
+	if ((r = get_int(l, grp, "poll_rate", 1, 100000, &v)) < 0)
+		return -1;
+	if (r > 0)
+		g->poll_rate = (unsigned)v;
+	if (get_bool(l, grp, "sensor_log", &g->sensor_log) < 0 ||
+	    get_bool(l, grp, "sel_log", &g->sel_log) < 0)
+		return -1;
+	return 0;
+}
+
 /* A uid, -1 for none, or a user name looked up now. */
 static int
 global_trusted(struct loader *l, const config_setting_t *grp)
@@ -756,7 +787,8 @@ parse_global(struct loader *l, const config_setting_t *root)
 		    type_name(grp));
 	if (check_keys(l, grp, global_keys, "ipmux") < 0 ||
 	    global_strings(l, grp) < 0 || global_sizes(l, grp) < 0 ||
-	    global_timing(l, grp) < 0 || global_trusted(l, grp) < 0)
+	    global_timing(l, grp) < 0 || global_polling(l, grp) < 0 ||
+	    global_trusted(l, grp) < 0)
 		return -1;
 	return 0;
 }

@@ -35,7 +35,11 @@ struct cfg_global {
 	unsigned max_handshakes;	/* handshakes in flight at once (64) */
 	uint32_t dead_ms;		/* dead-peer bound (45000) */
 	uint32_t keepalive_ms;		/* 15000 */
-	uint32_t sensor_poll_ms;	/* for issue 5 (60000) */
+	uint32_t sensor_poll_ms;	/* sensors + chassis status; 0 off (60000) */
+	uint32_t sel_poll_ms;		/* new SEL entries; 0 off (60000) */
+	bool sensor_log;		/* LOGDIR/NAME.sensors (false) */
+	bool sel_log;			/* LOGDIR/NAME.sel (true) */
+	unsigned poll_rate;		/* poll jobs started per second (20) */
 	long trusted_uid;		/* may assert a user name; -1 none */
 	char *metrics_file;		/* Prometheus text file; NULL none */
 };

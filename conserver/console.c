@@ -13,6 +13,7 @@
 
 #include "console.h"
 #include "ctl.h"
+#include "health.h"
 #include "log.h"
 #include "secret.h"
 
@@ -152,6 +153,7 @@ con_cb_state(void *ctx, enum sol_state st, enum sol_reason r,
 		    sol_session_cipher(c->s));
 		log_msg(LOGL_INFO, "%s: session up (suite %d)", c->name,
 		    sol_session_cipher(c->s));
+		health_session_up(c);
 	} else if (st == SOL_ST_CLOSED) {
 		c->closed_seen = true;
 		snprintf(c->detail, sizeof(c->detail), "%s",
@@ -190,7 +192,7 @@ static void
 con_cb_response(void *ctx, uint32_t tag, int cc, const uint8_t *data,
 		size_t len)
 {
-	ctl_mgmt_response(ctx, tag, cc, data, len);
+	health_response(ctx, tag, cc, data, len);
 }
 
 static void
@@ -201,12 +203,11 @@ con_cb_trace(void *ctx, const char *msg)
 	log_msg(LOGL_DEBUG, "%s: %s", c->name, msg);
 }
 
-/* Free the session and its socket; the console object stays. */
+/* Free the session and its socket; the console object stays. Management
+ * jobs fail with why. */
 static void
-con_drop_session(struct console *c)
+con_drop_session(struct console *c, const char *why)
 {
-	size_t i;
-
 	con_release_slot(c);
 	if (c->ev_sock != NULL) {
 		event_free(c->ev_sock);
@@ -217,10 +218,8 @@ con_drop_session(struct console *c)
 		c->fd = -1;
 	}
 	evtimer_del(c->ev_timer);
-	/* Whatever the session still owed an answer gets a timeout. */
-	for (i = 0; i < CONSOLE_MGMT_MAX; i++)
-		if (c->mgmt[i].used)
-			ctl_mgmt_response(c, c->mgmt[i].tag, -1, NULL, 0);
+	/* Whatever the session still owed an answer fails with why. */
+	health_session_down(c, why);
 	sol_session_free(c->s);
 	c->s = NULL;
 	c->closed_seen = false;
@@ -269,7 +268,7 @@ con_lost(struct console *c, enum sol_reason r)
 	if (r == SOL_R_BUSY && !was_active && c->state == CON_FAILED) {
 		log_msg(LOGL_DEBUG, "%s: %s (still failed: %s)", c->name, why,
 		    c->reason);
-		con_drop_session(c);
+		con_drop_session(c, "session lost: BMC busy");
 		con_schedule_retry(c);
 		return;
 	}
@@ -281,7 +280,12 @@ con_lost(struct console *c, enum sol_reason r)
 	} else if (strcmp(why, c->reason) != 0) {
 		log_msg(LOGL_WARN, "%s: cannot connect: %s", c->name, why);
 	}
-	con_drop_session(c);
+	{
+		char lost[sizeof(why) + 16];
+
+		snprintf(lost, sizeof(lost), "session lost: %s", why);
+		con_drop_session(c, lost);
+	}
 	c->was_active = false;
 	con_set_state(c, con_reason_fatal(r) ? CON_FAILED : CON_BACKOFF, why);
 	con_schedule_retry(c);
@@ -293,7 +297,7 @@ con_setup_failed(struct console *c, const char *why)
 {
 	if (strcmp(why, c->reason) != 0)
 		log_msg(LOGL_WARN, "%s: %s", c->name, why);
-	con_drop_session(c);
+	con_drop_session(c, why);
 	con_set_state(c, CON_FAILED, why);
 	con_schedule_retry(c);
 }
@@ -575,7 +579,7 @@ con_close_session(struct console *c, const char *marker)
 	c->in_call = false;
 	if (c->was_active && marker != NULL)
 		console_marker(c, "%s", marker);
-	con_drop_session(c);
+	con_drop_session(c, marker != NULL ? marker : "session closed");
 	c->was_active = false;
 }
 
@@ -663,8 +667,9 @@ console_new(struct ipmuxd *d, const struct cfg_console *cfg, char *err,
 	c->in = evbuffer_new();
 	c->ev_timer = evtimer_new(d->base, con_on_timer, c);
 	c->ev_retry = evtimer_new(d->base, con_on_retry, c);
+	c->health = c->name != NULL ? health_new(c) : NULL;
 	if (c->name == NULL || c->ring == NULL || c->in == NULL ||
-	    c->ev_timer == NULL || c->ev_retry == NULL) {
+	    c->ev_timer == NULL || c->ev_retry == NULL || c->health == NULL) {
 		snprintf(err, errlen, "out of memory");
 		console_free(c);
 		return NULL;
@@ -683,6 +688,8 @@ console_free(struct console *c)
 		return;
 	if (c->state != CON_STOPPED || c->s != NULL || c->nclients > 0)
 		console_stop(c, "console stopped", NULL);
+	health_free(c->health);
+	c->health = NULL;
 	if (c->log != NULL) {
 		c->d->log_dropped_gone += logfile_dropped(c->log);
 		logfile_close(c->log);

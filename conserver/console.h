@@ -19,16 +19,11 @@
 struct ctl_client;
 TAILQ_HEAD(client_list, ctl_client);
 
-/* Management requests in flight on one console's session. The client is
- * kept by id, not pointer, so one that goes away leaves nothing dangling. */
-#define CONSOLE_MGMT_MAX 16
-struct con_mgmt {
-	bool used;
-	uint32_t tag;
-	uint64_t client;		/* ctl_client id */
-	uint8_t kind;			/* ctl's own code */
-	uint8_t action;
-};
+/* Management jobs running at once on one console's session (each has at
+ * most one request in flight; the session queues them behind SOL). */
+#define CONSOLE_MGMT_MAX 4
+
+struct health;
 
 /* What `ipmux list` shows. */
 enum con_state {
@@ -73,8 +68,7 @@ struct console {
 	struct ctl_client *writer;	/* NULL: nobody writes */
 	struct evbuffer *in;		/* input the session has not taken */
 
-	struct con_mgmt mgmt[CONSOLE_MGMT_MAX];
-	uint32_t mgmt_seq;
+	struct health *health;		/* management jobs and caches */
 
 	uint32_t session_id;		/* console-side id of the live session */
 	uint64_t bytes_in, bytes_out, reconnects, auth_failures, sessions;
@@ -104,7 +98,7 @@ void console_restart(struct console *c, const struct cfg_console *cfg);
 size_t console_input(struct console *c, const uint8_t *buf, size_t len,
 		     const char **why);
 /* Queue an IPMI request on the live session; the answer reaches
- * ctl_mgmt_response(c, tag, ...). 0, or -1 with why. */
+ * health_response(c, tag, ...). 0, or -1 with why. */
 int console_request(struct console *c, uint8_t netfn, uint8_t cmd,
 		    const uint8_t *data, size_t len, uint32_t tag,
 		    const char **why);

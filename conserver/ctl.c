@@ -18,9 +18,8 @@
 
 #include "console.h"
 #include "ctl.h"
-#include "ipmi.h"
+#include "health.h"
 #include "log.h"
-#include "mgmt.h"
 #include "proto.h"
 
 #define CTL_BACKLOG 128
@@ -792,149 +791,33 @@ ctl_do_metrics(struct ctl_client *cl)
 	evbuffer_free(b);
 }
 
-/* A JSON request's payload: one object ({} when empty), or NULL. */
-/* Management over the console's session: chassis power and identify. */
-
-enum { CTL_MG_STATUS = 1, CTL_MG_CONTROL, CTL_MG_IDENTIFY };
-
-static void
-ctl_mgmt_reply(struct ctl_client *cl, const char *name, bool ok,
-	       const char *power, const char *error)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "console", ctl_jstr(name));
-	json_object_object_add(o, "ok", json_object_new_boolean(ok));
-	if (power != NULL)
-		json_object_object_add(o, "power", ctl_jstr(power));
-	if (error != NULL)
-		json_object_object_add(o, "error", ctl_jstr(error));
-	ctl_send_json(cl, PROTO_MGMT_REPLY, o);
-}
-
-/* A free slot in c's table, or NULL when too many are in flight. */
-static struct con_mgmt *
-ctl_mgmt_slot(struct console *c)
-{
-	size_t i;
-
-	for (i = 0; i < CONSOLE_MGMT_MAX; i++)
-		if (!c->mgmt[i].used)
-			return &c->mgmt[i];
-	return NULL;
-}
-
-/* Build the request for op/action; 0, or -1 with why. */
-static int
-ctl_mgmt_build(json_object *req, const char *op, const char *action,
-	       struct ipmi_mreq *r, uint8_t *kind, uint8_t *act,
-	       const char **why)
-{
-	int64_t secs;
-	int cop;
-
-	if (strcmp(op, "power") == 0) {
-		if (strcmp(action, "status") == 0) {
-			ipmi_req_chassis_status(r);
-			*kind = CTL_MG_STATUS;
-			return 0;
-		}
-		if ((cop = ipmi_chassis_op_parse(action)) < 0 ||
-		    ipmi_req_chassis_control(r, cop) != 0) {
-			*why = "unknown power action";
-			return -1;
-		}
-		*kind = CTL_MG_CONTROL;
-		*act = (uint8_t)cop;
-		return 0;
-	}
-	if (strcmp(op, "identify") == 0) {
-		secs = ctl_jget_int(req, "seconds", 15);
-		if (strcmp(action, "off") == 0)
-			ipmi_req_chassis_identify(r, 0, false);
-		else if (strcmp(action, "on") == 0)
-			ipmi_req_chassis_identify(r, 0, true);
-		else if (secs >= 0 && secs <= 255)
-			ipmi_req_chassis_identify(r, (unsigned)secs, false);
-		else {
-			*why = "identify seconds must be 0..255";
-			return -1;
-		}
-		*kind = CTL_MG_IDENTIFY;
-		return 0;
-	}
-	*why = "unknown management op";
-	return -1;
-}
+/* Management over the console's session: health.c runs the jobs and
+ * builds the replies; here the console, its visibility and the sending. */
 
 static void
 ctl_do_mgmt(struct ctl_client *cl, json_object *req)
 {
 	const char *name = ctl_jget_str(req, "console");
 	const char *op = ctl_jget_str(req, "op");
-	const char *action = ctl_jget_str(req, "action");
-	const char *why = NULL;
-	struct ipmi_mreq r;
-	struct con_mgmt *m;
 	struct console *c;
-	uint8_t kind = 0, act = 0;
-	unsigned need;
-	char err[320];
+	json_object *o;
+	const char *why = NULL;
 
-	if (name == NULL || op == NULL) {
-		ctl_mgmt_reply(cl, name, false, NULL,
-		    "missing \"console\" or \"op\"");
+	if (name == NULL || op == NULL)
+		why = "missing \"console\" or \"op\"";
+	else if ((c = ipmuxd_console(cl->ctl->d, name)) == NULL ||
+	    !(ctl_perms(cl, c) & PERM_READ))
+		why = "no such console";	/* do not leak names */
+	if (why != NULL) {
+		o = json_object_new_object();
+		json_object_object_add(o, "console", ctl_jstr(name));
+		json_object_object_add(o, "op", ctl_jstr(op));
+		json_object_object_add(o, "ok", json_object_new_boolean(false));
+		json_object_object_add(o, "error", json_object_new_string(why));
+		ctl_send_json(cl, PROTO_MGMT_REPLY, o);
 		return;
 	}
-	if (action == NULL)
-		action = "";
-	c = ipmuxd_console(cl->ctl->d, name);
-	if (c == NULL || !(ctl_perms(cl, c) & PERM_READ)) {
-		ctl_mgmt_reply(cl, name, false, NULL, "no such console");
-		return;
-	}
-	memset(&r, 0, sizeof(r));
-	if (ctl_mgmt_build(req, op, action, &r, &kind, &act, &why) != 0) {
-		ctl_mgmt_reply(cl, name, false, NULL, why);
-		return;
-	}
-	need = kind == CTL_MG_STATUS ? PERM_READ : PERM_POWER;
-	if ((ctl_perms(cl, c) & need) != need) {
-		log_msg(LOGL_INFO, "%s: %s %s by %s refused: no %s permission",
-		    c->name, op, action, cl->user, need == PERM_POWER ?
-		    "power" : "read");
-		ctl_mgmt_reply(cl, name, false, NULL, "permission denied");
-		return;
-	}
-	if (c->s == NULL || c->state != CON_ACTIVE) {
-		snprintf(err, sizeof(err), "no session (state %s%s%s)",
-		    console_state_name(c->state), c->reason[0] ? ": " : "",
-		    c->reason);
-		ctl_mgmt_reply(cl, name, false, NULL, err);
-		return;
-	}
-	if ((m = ctl_mgmt_slot(c)) == NULL) {
-		ctl_mgmt_reply(cl, name, false, NULL,
-		    "too many management requests in flight");
-		return;
-	}
-	m->tag = ++c->mgmt_seq;
-	m->client = cl->id;
-	m->kind = kind;
-	m->action = act;
-	m->used = true;
-	if (kind == CTL_MG_CONTROL) {
-		/* Before the request: the host's reaction follows it in the
-		 * log. */
-		console_marker(c, "power %s by %s", action, cl->user);
-		log_msg(LOGL_INFO, "%s: power %s by %s", c->name, action,
-		    cl->user);
-	}
-	if (console_request(c, r.netfn, r.cmd, r.data, r.len, m->tag,
-	    &why) != 0) {
-		m->used = false;
-		ctl_mgmt_reply(cl, name, false, NULL, why);
-	}
+	health_request(c, cl->id, cl->user, ctl_perms(cl, c), req);
 }
 
 static struct ctl_client *
@@ -949,46 +832,43 @@ ctl_client_by_id(struct ctl *ctl, uint64_t id)
 }
 
 void
-ctl_mgmt_response(struct console *c, uint32_t tag, int cc,
-		  const uint8_t *data, size_t len)
+ctl_mgmt_send(struct ipmuxd *d, uint64_t client, json_object *reply)
 {
-	struct ipmi_chassis_status st;
 	struct ctl_client *cl;
-	struct con_mgmt m;
-	char err[160];
-	size_t i;
 
-	for (i = 0; i < CONSOLE_MGMT_MAX; i++)
-		if (c->mgmt[i].used && c->mgmt[i].tag == tag)
-			break;
-	if (i == CONSOLE_MGMT_MAX)
+	if (d->ctl == NULL || (cl = ctl_client_by_id(d->ctl, client)) == NULL) {
+		json_object_put(reply);	/* the client went away */
 		return;
-	m = c->mgmt[i];
-	c->mgmt[i].used = false;
-	if (cc != 0) {
-		snprintf(err, sizeof(err), "%s", cc < 0 ?
-		    "no answer from the BMC (timeout)" : ipmi_cc_str(cc));
-		if (m.kind == CTL_MG_CONTROL)
-			log_msg(LOGL_WARN, "%s: power %s failed: %s", c->name,
-			    ipmi_chassis_op_name(m.action), err);
 	}
-	if (c->d->ctl == NULL ||
-	    (cl = ctl_client_by_id(c->d->ctl, m.client)) == NULL)
-		return;		/* the client went away: nobody to tell */
-	if (cc != 0) {
-		ctl_mgmt_reply(cl, c->name, false, NULL, err);
-	} else if (m.kind == CTL_MG_STATUS) {
-		if (ipmi_chassis_status_decode(cc, data, len, &st) != 0)
-			ctl_mgmt_reply(cl, c->name, false, NULL,
-			    "malformed Chassis Status reply");
-		else
-			ctl_mgmt_reply(cl, c->name, true,
-			    st.power_on ? "on" : "off", NULL);
-	} else {
-		ctl_mgmt_reply(cl, c->name, true, NULL, NULL);
-	}
+	ctl_send_json(cl, PROTO_MGMT_REPLY, reply);
 }
 
+void
+ctl_sel_event(struct console *c, json_object *ev, uint64_t *ids, size_t *nids)
+{
+	const char *s = json_object_to_json_string_ext(ev,
+	    JSON_C_TO_STRING_PLAIN);
+	struct ctl *ctl = c->d->ctl;
+	struct ctl_client *cl;
+	size_t i, k = 0;
+
+	TAILQ_FOREACH(cl, &c->clients, clink)
+		ctl_send(cl, PROTO_EVENT, s, strlen(s));
+	/* Followers: once each, unless attached here already; the gone
+	 * ones leave the list. */
+	for (i = 0; i < *nids; i++) {
+		cl = ctl != NULL ? ctl_client_by_id(ctl, ids[i]) : NULL;
+		if (cl == NULL)
+			continue;
+		ids[k++] = ids[i];
+		if (cl->con != c)
+			ctl_send(cl, PROTO_EVENT, s, strlen(s));
+	}
+	*nids = k;
+	json_object_put(ev);
+}
+
+/* A JSON request's payload: one object ({} when empty), or NULL. */
 static json_object *
 ctl_parse_json(const struct proto_msg *m)
 {

@@ -8,6 +8,8 @@
 #include <sys/queue.h>
 #include <sys/types.h>
 
+#include <json-c/json.h>
+
 #include "daemon.h"
 
 struct bufferevent;
@@ -55,10 +57,13 @@ void ctl_console_state(struct console *c);
 /* End cl's attachment: PROTO_DETACHED {"reason":why} (no log marker). */
 void ctl_client_detach(struct ctl_client *cl, const char *why);
 
-/* The answer to a management request queued with console_request (cc -1:
- * timeout or the session went away): reply to the waiting client, if it
- * is still there. Unknown tags are ignored. */
-void ctl_mgmt_response(struct console *c, uint32_t tag, int cc,
-		       const uint8_t *data, size_t len);
+/* Send a PROTO_MGMT_REPLY (reference taken) to the client with that id;
+ * dropped silently when it has gone. */
+void ctl_mgmt_send(struct ipmuxd *d, uint64_t client, json_object *reply);
+/* A PROTO_EVENT (reference taken) for every client attached to c and
+ * every client in ids not attached to it; ids of clients that have gone
+ * are removed (*nids shrinks). */
+void ctl_sel_event(struct console *c, json_object *ev, uint64_t *ids,
+		   size_t *nids);
 
 #endif

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "console.h"
 #include "daemon.h"
+#include "health.h"
 #include "log.h"
 
 uint64_t
@@ -149,6 +150,11 @@ ipmuxd_reload(struct ipmuxd *d, char *err, size_t errlen, unsigned counts[4])
 	if (log_settings_differ(&old->g, &n->g))
 		TAILQ_FOREACH(c, &d->consoles, link)
 			console_log_reconfigure(c);
+	/* Polling turned on: live sessions start polling now. */
+	if ((old->g.sensor_poll_ms == 0 && n->g.sensor_poll_ms != 0) ||
+	    (old->g.sel_poll_ms == 0 && n->g.sel_poll_ms != 0))
+		TAILQ_FOREACH(c, &d->consoles, link)
+			health_reconfigure(c);
 	/* New: not in the old config (a hashed lookup), or in it but never
 	 * created (its log could not be opened): only then scan the list. */
 	for (i = 0; i < n->nconsoles; i++) {

@@ -19,6 +19,7 @@ struct event;
 struct evbuffer;
 struct console;
 struct ctl;
+struct health_fleet;
 
 TAILQ_HEAD(console_list, console);
 
@@ -39,6 +40,7 @@ struct ipmuxd {
 	struct hs_gate gate;		/* handshakes in flight */
 	struct event *ev_grant;		/* hands out freed slots */
 	struct ctl *ctl;
+	struct health_fleet *hf;	/* the fleet's poll rate (health.c) */
 	time_t started;
 	uid_t euid;
 	bool stopping;

@@ -17,6 +17,7 @@
 #include "console.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "health.h"
 #include "log.h"
 #include "logfile.h"
 
@@ -191,6 +192,10 @@ start(struct ipmuxd_main *m, const char *path)
 		log_msg(LOGL_ERROR, "cannot set up the event loop");
 		return -1;
 	}
+	if ((d->hf = health_fleet_new(d)) == NULL) {
+		log_msg(LOGL_ERROR, "out of memory");
+		return -1;
+	}
 	if ((d->ctl = ctl_new(d, g->socket, g->socket_group, err,
 	    sizeof(err))) == NULL) {
 		log_msg(LOGL_ERROR, "%s", err);
@@ -223,6 +228,8 @@ stop(struct ipmuxd_main *m)
 		TAILQ_REMOVE(&d->consoles, c, link);
 		console_free(c);
 	}
+	health_fleet_free(d->hf);
+	d->hf = NULL;
 	logfile_reap();
 	for (i = 0; i < NSIGS; i++)
 		if (m->ev_sig[i] != NULL)

@@ -12,6 +12,7 @@
 #include "console.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "health.h"
 #include "log.h"
 
 static void
@@ -27,6 +28,7 @@ metrics_format(struct ipmuxd *d, struct evbuffer *b)
 {
 	uint64_t by_state[CON_NSTATES] = { 0 }, dropped = d->log_dropped_gone;
 	uint64_t logged = 0, attached = 0;
+	struct health_stats hs;
 	struct console *c;
 	unsigned i;
 
@@ -67,6 +69,19 @@ metrics_format(struct ipmuxd *d, struct evbuffer *b)
 	    "Configuration reloads applied.", d->reloads);
 	metric(b, "ipmux_reload_failures_total", "counter",
 	    "Configuration reloads refused.", d->reload_failures);
+	health_stats(d, &hs);
+	metric(b, "ipmux_mgmt_requests_total", "counter",
+	    "Management requests from clients.", hs.requests);
+	metric(b, "ipmux_mgmt_failures_total", "counter",
+	    "Management requests answered with an error.", hs.failures);
+	metric(b, "ipmux_polls_total", "counter",
+	    "Sensor and SEL polls started.", hs.polls);
+	metric(b, "ipmux_poll_failures_total", "counter",
+	    "Sensor and SEL polls that failed.", hs.poll_failures);
+	metric(b, "ipmux_polls_waiting", "gauge",
+	    "Polls due, waiting for the fleet's poll rate.", hs.waiting);
+	metric(b, "ipmux_sel_entries_total", "counter",
+	    "New SEL entries found by polls.", hs.sel_new);
 	metric(b, "ipmux_uptime_seconds", "gauge",
 	    "Seconds since the daemon started.",
 	    (uint64_t)(time(NULL) - d->started));

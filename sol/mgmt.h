@@ -298,10 +298,11 @@ void ipmi_sel_event_str(const struct ipmi_sel_rec *e, char *buf, size_t cap);
 /* "Pre-Init 0000001496", "Unspecified", or "11/25/2026 16:44:08" (UTC),
  * matching ipmitool's date and time columns. */
 void ipmi_sel_time_str(uint32_t ts, char *buf, size_t cap);
-/* For threshold events that carry them (ED2 trigger reading, ED3
- * threshold), ipmitool's "sel elist" detail through the sensor's full
- * SDR: "Reading 13.40 > Threshold 12.40 degrees C".  Returns -1 (buf
- * empty) when the record or SDR does not allow it. */
+/* For threshold events that carry a trigger reading in ED2, ipmitool's
+ * "sel elist" detail through the sensor's full SDR: "Reading 13.40 >
+ * Threshold 12.40 degrees C" ("<" for going-low offsets; a deassertion
+ * turns it round), or "Reading 13.40" without a threshold in ED3.
+ * Returns -1 (buf empty) when the record or SDR does not allow it. */
 int ipmi_sel_threshold_str(const struct ipmi_sel_rec *e,
 			   const struct ipmi_sdr *s, char *buf, size_t cap);
 /* One ipmitool "sel list" style line without the id:

@@ -406,15 +406,21 @@ ipmi_sel_time_str(uint32_t ts, char *buf, size_t cap)
 void
 ipmi_sel_line(const struct ipmi_sel_rec *e, char *buf, size_t cap)
 {
-	char ts[48], ev[96], hex[3 * SEL_REC + 1];
+	char ts[48], ev[96], num[8], hex[3 * SEL_REC + 1];
 	int i;
 
 	if (e->kind == IPMI_SEL_SYSTEM) {
 		ipmi_sel_time_str(e->ts, ts, sizeof(ts));
 		ipmi_sel_event_str(e, ev, sizeof(ev));
-		snprintf(buf, cap, "%s | %s #0x%02x | %s | %s", ts,
-			 ipmi_sensor_type_name(e->sensor_type), e->sensor_num,
-			 ev, e->assert ? "Asserted" : "Deasserted");
+		/* ipmitool leaves out sensor number 0 ("Event Logging
+		 * Disabled | Log area reset/cleared") */
+		if (e->sensor_num != 0)
+			snprintf(num, sizeof(num), " #0x%02x", e->sensor_num);
+		else
+			num[0] = '\0';
+		snprintf(buf, cap, "%s | %s%s | %s | %s", ts,
+			 ipmi_sensor_type_name(e->sensor_type), num, ev,
+			 e->assert ? "Asserted" : "Deasserted");
 		return;
 	}
 	/* OEM and unknown records: the bytes after the header, raw. */
@@ -436,19 +442,30 @@ ipmi_sel_threshold_str(const struct ipmi_sel_rec *e, const struct ipmi_sdr *s,
 {
 	char rd[32], th[32], unit[96];
 	double r, t;
+	bool high;
 
 	if (cap > 0)
 		buf[0] = '\0';
 	if (e->kind != IPMI_SEL_SYSTEM || e->event_type != 0x01 ||
-	    e->ed2_use != 1 || e->ed3_use != 1 ||
-	    ipmi_sensor_convert(s, e->ed[1], &r) != IPMI_CONV_OK ||
-	    ipmi_sensor_convert(s, e->ed[2], &t) != IPMI_CONV_OK)
+	    e->ed2_use != 1 ||
+	    ipmi_sensor_convert(s, e->ed[1], &r) != IPMI_CONV_OK)
 		return -1;
 	ipmi_sensor_value_str(r, rd, sizeof(rd));
+	/* without a threshold in ED3, ipmitool shows the reading alone */
+	if (e->ed3_use != 1 ||
+	    ipmi_sensor_convert(s, e->ed[2], &t) != IPMI_CONV_OK) {
+		snprintf(buf, cap, "Reading %s", rd);
+		return 0;
+	}
 	ipmi_sensor_value_str(t, th, sizeof(th));
 	ipmi_sensor_unit_str(s, unit, sizeof(unit));
-	/* odd offsets are the "going high" ones */
+	/* Odd offsets are the "going high" ones; a deassertion turns the
+	 * comparison round, as ipmitool 1.8.19's elist prints it (checked
+	 * against Debian 12's ipmitool and ipmi_sim in check_ipmisim_mgmt). */
+	high = (e->offset & 1) != 0;
+	if (!e->assert)
+		high = !high;
 	snprintf(buf, cap, "Reading %s %s Threshold %s %s", rd,
-		 (e->offset & 1) ? ">" : "<", th, unit);
+		 high ? ">" : "<", th, unit);
 	return 0;
 }

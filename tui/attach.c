@@ -250,6 +250,22 @@ att_on_stdin(struct att *a)
 	}
 }
 
+/* A new SEL entry on this console, as "sel list" words it. */
+static void
+att_sel(struct att *a, struct json_object *o)
+{
+	const char *dir;
+	struct json_object *e;
+
+	if (!json_object_object_get_ex(o, "entry", &e) ||
+	    !json_object_is_type(e, json_type_object))
+		return;
+	dir = ipmux_jstr(e, "direction", "");
+	att_say(a, "[%s: SEL %s: %s | %s%s%s]", IPMUX_NAME,
+	    ipmux_jstr(e, "time", "?"), ipmux_jstr(e, "sensor", ""),
+	    ipmux_jstr(e, "event", ""), *dir ? " | " : "", dir);
+}
+
 static void
 att_event(struct att *a, struct json_object *o)
 {
@@ -284,6 +300,8 @@ att_event(struct att *a, struct json_object *o)
 		att_say(a, "[%s: %s is now %s]", IPMUX_NAME, who,
 		    strcmp(ipmux_jstr(o, "mode", ""), "rw") == 0 ?
 		    "the writer" : "read-only");
+	} else if (strcmp(ev, "sel") == 0) {
+		att_sel(a, o);
 	} else if (strcmp(ev, "lagging") == 0) {
 		att_say(a, "[%s: output is arriving faster than it is read; "
 		    "bytes will be skipped]", IPMUX_NAME);

@@ -70,6 +70,39 @@ int cmd_attach(const char *sock, int argc, char **argv);
 int cmd_log(const char *sock, int argc, char **argv);
 int cmd_power(const char *sock, int argc, char **argv);
 int cmd_identify(const char *sock, int argc, char **argv);
+int cmd_bootdev(const char *sock, int argc, char **argv);
+int cmd_sensors(const char *sock, int argc, char **argv);
+int cmd_sel(const char *sock, int argc, char **argv);
+int cmd_fru(const char *sock, int argc, char **argv);
+int cmd_health(const char *sock, int argc, char **argv);
+
+/* mgmt.c: one management op over many consoles on one connection. */
+struct mgmt_target {
+	char *name;
+	struct json_object *reply;	/* PROTO_MGMT_REPLY, or NULL */
+	const char *err;		/* NULL when the target succeeded */
+};
+
+struct mgmt_run {
+	struct mgmt_target *t;
+	size_t n, cap;
+	struct json_object *early;	/* sel events before the last reply */
+};
+
+/* mgmtfmt.c: the output of each op; only targets without err are shown
+ * (their errors are stderr lines). */
+/* Per-target objects {"name","ok","error"?, reply keys...}, pretty. */
+void mgmtfmt_json_targets(const struct mgmt_run *run);
+void mgmtfmt_json_print(struct json_object *o, bool pretty);
+void mgmtfmt_power(const struct mgmt_run *run);
+void mgmtfmt_sensors(const struct mgmt_run *run, bool json);
+void mgmtfmt_sel(const struct mgmt_run *run, bool json, bool lines);
+/* One SEL entry of console name as a line (prefix width w: 0 = none). */
+void mgmtfmt_sel_entry(const char *name, int w, struct json_object *e,
+		       bool json);
+int mgmtfmt_name_width(const struct mgmt_run *run);
+void mgmtfmt_fru(const struct mgmt_run *run, bool json);
+void mgmtfmt_health(const struct mgmt_run *run, bool json);
 
 /* Print a command's usage line(s) to stderr and return IPMUX_EXIT_USAGE. */
 int ipmux_usage_for(const char *cmd);

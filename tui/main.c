@@ -28,10 +28,17 @@ static const struct ipmux_cmd ipmux_cmds[] = {
 	{ "reload", cmd_reload, "reload" },
 	{ "status", cmd_status, "status" },
 	{ "metrics", cmd_metrics, "metrics" },
-	{ "power", cmd_power, "power NAME... on|off|cycle|reset|soft|status "
-	    "[--json] [--yes]" },
+	{ "power", cmd_power, "power NAME... on|off|cycle|reset|soft|diag|"
+	    "status [--json] [--yes]" },
 	{ "identify", cmd_identify, "identify NAME... [on|off|SECONDS] "
 	    "[--json]" },
+	{ "bootdev", cmd_bootdev, "bootdev NAME... pxe|disk|bios|cdrom|none "
+	    "[--once|--persistent] [--efi] [--json]" },
+	{ "sensors", cmd_sensors, "sensors NAME... [--cached] [--json]" },
+	{ "sel", cmd_sel, "sel NAME... [--clear [--yes]] [--follow] "
+	    "[--json]" },
+	{ "fru", cmd_fru, "fru NAME... [--json]" },
+	{ "health", cmd_health, "health [GROUP|NAME...] [--json]" },
 };
 
 #define NCMDS (sizeof(ipmux_cmds) / sizeof(ipmux_cmds[0]))
@@ -47,6 +54,9 @@ usage(FILE *fp)
 		    ipmux_cmds[i].usage);
 	fprintf(fp, "The socket defaults to $IPMUX_SOCKET, else %s.\n",
 	    PROTOIO_DEFAULT_SOCKET);
+	fprintf(fp, "NAME may be a glob ('rack3-*'); management commands run "
+	    "on every console\nin parallel and exit 1 if any of them "
+	    "failed.\n");
 }
 
 int

@@ -59,8 +59,9 @@ int mgmt_set_sensor_raw(mgmt *m, uint8_t sensor, uint8_t raw, uint64_t now);
 int mgmt_sel_add(mgmt *m, const uint8_t rec[16], uint64_t now);
 unsigned mgmt_sel_count(const mgmt *m);
 
-/* Stop forcing a sensor: it drifts again. */
-void mgmt_release_sensor(mgmt *m, uint8_t sensor, uint64_t now);
+/* Stop forcing a sensor: it drifts again. -1 if there is no such
+ * sensor. */
+int mgmt_release_sensor(mgmt *m, uint8_t sensor, uint64_t now);
 
 /* What the simulated server reports, for tests that compare a client's
  * output with it.  The serial formats take the BMC index (unsigned). */

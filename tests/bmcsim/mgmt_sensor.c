@@ -325,15 +325,18 @@ mgmt_set_sensor_raw(mgmt *m, uint8_t sensor, uint8_t raw, uint64_t now)
 	return 0;
 }
 
-void
+int
 mgmt_release_sensor(mgmt *m, uint8_t sensor, uint64_t now)
 {
 	int i = mgmt_sensor_slot(sensor);
 
-	if (i < 0 || !(m->forced & (1u << i)))
-		return;
+	if (i < 0)
+		return -1;
+	if (!(m->forced & (1u << i)))
+		return 0;
 	m->forced &= ~(1u << i);
 	mgmt_sensors_eval(m, now, true);
+	return 0;
 }
 
 static int

@@ -24,7 +24,7 @@
  *   reboot BMC|all SECONDS
  *   sessionlimit BMC|all N
  *   power BMC|all on|off
- *   sensor BMC NUM RAW
+ *   sensor BMC|all NUM RAW|auto
  *   stats BMC
  *   quit
  */
@@ -165,10 +165,13 @@ apply(struct sim_bmc *sb, char **av, int ac, uint64_t now)
 		mgmt_set_power(sb->m, on, now);
 	} else if (strcmp(av[0], "sensor") == 0) {
 		if (ac != 4 || num(av[2], 255, &a) != 0 ||
-		    num(av[3], 255, &b) != 0)
-			return "usage: sensor BMC NUM RAW";
-		if (mgmt_set_sensor_raw(sb->m, (uint8_t)a, (uint8_t)b,
-		    now) != 0)
+		    (strcmp(av[3], "auto") != 0 && num(av[3], 255, &b) != 0))
+			return "usage: sensor BMC NUM RAW|auto";
+		/* auto: drift again, logging the way back as a BMC would */
+		if ((strcmp(av[3], "auto") == 0 ?
+		    mgmt_release_sensor(sb->m, (uint8_t)a, now) :
+		    mgmt_set_sensor_raw(sb->m, (uint8_t)a, (uint8_t)b,
+		    now)) != 0)
 			return "no such sensor";
 	} else {
 		return "unknown command";

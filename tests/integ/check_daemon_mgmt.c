@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <pwd.h>
+
 #include <json-c/json.h>
 
 #include "tests/bmcsim/sim_bootlog.h"
@@ -145,6 +147,8 @@ START_TEST(test_power_identify)
 	static const char *const sim_args[] = { "--host-output", "bootlog",
 	    "--baud", "9600", NULL };
 	const char *log, *out = NULL, *err = NULL, *r;
+	const struct passwd *pw = getpwuid(getuid());
+	char off_mark[96], on_mark[96];
 	json_object *a, *e;
 	struct harness_proc *sim;
 	unsigned char *host;
@@ -154,6 +158,10 @@ START_TEST(test_power_identify)
 
 	if (fleet_skip_without_daemon())
 		return;
+	ck_assert_ptr_nonnull(pw);
+	/* the action and who did it, in the console log */
+	snprintf(off_mark, sizeof(off_mark), "power off by %s]", pw->pw_name);
+	snprintf(on_mark, sizeof(on_mark), "power on by %s]", pw->pw_name);
 	f = fleet_new("daemon-mgmt");
 	h = fleet_harness(f);
 	sim = harness_bmcsim_start(h, NBMC, sim_args, &port);
@@ -197,7 +205,8 @@ START_TEST(test_power_identify)
 	rc = fleet_cli(f, CLI_MS, &out, &err, (const char *const[]){
 	    "power", "node1", "off", "--yes", NULL });
 	ck_assert_msg(rc == 0, "power off: %d %s", rc, err);
-	ck_assert(fleet_wait_file_has(f, log, "power off by ", 5000));
+	ck_assert_msg(fleet_wait_file_has(f, log, off_mark, 5000),
+	    "no '%s' marker in the console log", off_mark);
 	ck_assert_msg(bmc_says(0, "is off"), "the BMC is not off");
 	fleet_pump(f, 300);
 	before = file_size(log);
@@ -215,12 +224,13 @@ START_TEST(test_power_identify)
 	rc = fleet_cli(f, CLI_MS, &out, &err, (const char *const[]){
 	    "power", "node1", "on", NULL });
 	ck_assert_msg(rc == 0, "power on: %d %s", rc, err);
-	ck_assert(fleet_wait_file_has(f, log, "power on by ", 5000));
+	ck_assert_msg(fleet_wait_file_has(f, log, on_mark, 5000),
+	    "no '%s' marker in the console log", on_mark);
 	ck_assert(bmc_says(0, "is on"));
 	host = NULL;
 	for (i = 0; i < BOOT_MS / 200; i++) {
 		free(host);
-		host = fleet_log_host_bytes(log, "power on by ", &hlen);
+		host = fleet_log_host_bytes(log, on_mark, &hlen);
 		if (host != NULL && strstr((char *)host, SIM_BOOTLOG_FIRST))
 			break;
 		fleet_pump(f, 200);
@@ -246,6 +256,18 @@ START_TEST(test_power_identify)
 	r = mgmt_as("alice", "{\"console\":\"node2\",\"op\":\"identify\","
 	    "\"action\":\"off\"}");
 	ck_assert_msg(strstr(r, "true") != NULL, "alice: %s", r);
+	r = mgmt_as("alice", "{\"console\":\"node2\",\"op\":\"power\","
+	    "\"action\":\"off\"}");
+	ck_assert_msg(strstr(r, "true") != NULL, "alice off: %s", r);
+	ck_assert_msg(fleet_wait_file_has(f, harness_path(h, "logs/node2.log"),
+	    "power off by alice]", 5000), "no 'power off by alice' marker");
+	ck_assert(bmc_says(1, "is off"));
+	r = mgmt_as("alice", "{\"console\":\"node2\",\"op\":\"power\","
+	    "\"action\":\"on\"}");
+	ck_assert_msg(strstr(r, "true") != NULL, "alice on: %s", r);
+	ck_assert_msg(fleet_wait_file_has(f, harness_path(h, "logs/node2.log"),
+	    "power on by alice]", 5000), "no 'power on by alice' marker");
+	ck_assert(bmc_says(1, "is on"));
 
 	/* unknown console: failure, exit 1 */
 	rc = fleet_cli(f, CLI_MS, &out, &err, (const char *const[]){

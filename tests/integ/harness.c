@@ -52,6 +52,7 @@ struct harness {
 	int bmc_port, hs_port, ctl_port;
 	unsigned int history;
 	bool telnet, conf_written;
+	const char *emu, *conf_extra;	/* NULL: the defaults */
 	int seq;			/* names for password files and runs */
 	char reply[512];
 };
@@ -253,6 +254,24 @@ void
 harness_set_telnet(struct harness *h, bool telnet)
 {
 	h->telnet = telnet;
+}
+
+void
+harness_set_emu(struct harness *h, const char *text)
+{
+	h->emu = text != NULL ? harness_own(h, strdup(text)) : NULL;
+}
+
+void
+harness_set_conf_extra(struct harness *h, const char *lines)
+{
+	h->conf_extra = lines != NULL ? harness_own(h, strdup(lines)) : NULL;
+}
+
+const char *
+harness_bmc_state_dir(struct harness *h)
+{
+	return harness_path(h, "bmc-state");
 }
 
 int
@@ -801,7 +820,7 @@ harness_start_hostsim(struct harness *h, const char *const *args)
 static int
 write_bmc_config(struct harness *h)
 {
-	char conf[2048], hist[32] = "";
+	char conf[4096], hist[32] = "";
 
 	if (h->conf_written)
 		return 0;
@@ -824,12 +843,14 @@ write_bmc_config(struct harness *h)
 	    "  endlan\n"
 	    "  sol \"%s:127.0.0.1:%d\" 115200%s\n"
 	    "  user 2 true \"%s\" \"%s\" admin 10 none md2 md5 straight\n"
-	    "  user 3 true \"%s\" \"%s\" operator 10 none md2 md5 straight\n",
+	    "  user 3 true \"%s\" \"%s\" operator 10 none md2 md5 straight\n"
+	    "%s",
 	    h->bmc_port, h->telnet ? "telnet" : "tcp", h->hs_port, hist,
 	    HARNESS_ADMIN_USER, HARNESS_ADMIN_PASS,
-	    HARNESS_OPER_USER, HARNESS_OPER_PASS);
+	    HARNESS_OPER_USER, HARNESS_OPER_PASS,
+	    h->conf_extra != NULL ? h->conf_extra : "");
 	if (write_file(harness_path(h, "lan.conf"), conf, 0644) < 0 ||
-	    write_file(harness_path(h, "bmc.emu"),
+	    write_file(harness_path(h, "bmc.emu"), h->emu != NULL ? h->emu :
 		"mc_setbmc 0x20\n"
 		"mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02\n"
 		"mc_enable 0x20\n", 0644) < 0 ||

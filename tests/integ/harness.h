@@ -52,6 +52,14 @@ int64_t harness_now_ms(void);
  * and whether ipmi_sim talks to hostsim with telnet escaping. */
 void harness_set_history(struct harness *h, unsigned int size);
 void harness_set_telnet(struct harness *h, bool telnet);
+/* Before harness_start_bmc(): the emu file's text instead of the default
+ * (one bare BMC at 0x20), and lines appended to lan.conf (inside the
+ * BMC's section, e.g. chassis_control). NULL restores the default. */
+void harness_set_emu(struct harness *h, const char *text);
+void harness_set_conf_extra(struct harness *h, const char *lines);
+/* ipmi_sim's -s state dir; it keeps its files (sdr.20.main, sel.20) in
+ * STATE/ipmi_sim/ipmuxsim. */
+const char *harness_bmc_state_dir(struct harness *h);
 
 /*
  * Start hostsim: argv is extra options after the harness's own (port

@@ -216,3 +216,81 @@ harness_solcat_port(struct harness *h, int port, const char *const *extra)
 	return harness_spawn(h, name, argv, NULL);
 }
 
+
+/* FreeIPMI reads the user and password from a config file, not argv. */
+static const char *
+freeipmi_conf(struct harness *h)
+{
+	const char *path = harness_path(h, "freeipmi.conf");
+
+	if (access(path, R_OK) != 0 && write_secret(path, "username "
+	    HARNESS_ADMIN_USER "\npassword " HARNESS_ADMIN_PASS "\n") != 0)
+		return NULL;
+	return path;
+}
+
+static bool
+sdr_tool(const char *tool)
+{
+	return strcmp(tool, "ipmi-sensors") == 0 ||
+	    strcmp(tool, "ipmi-sel") == 0 || strcmp(tool, "ipmi-fru") == 0;
+}
+
+int
+harness_bmcsim_peer(struct harness *h, const char *tool, int port,
+    int timeout_ms, const char *const *args, const char **out,
+    const char **err)
+{
+	const char *argv[64], *env[] = { "TZ=UTC",
+	    "IPMI_PASSWORD=" HARNESS_ADMIN_PASS, NULL }, *conf = NULL;
+	char portstr[16], hostport[48], name[48];
+	const char *cache = harness_path(h, "sdr-cache");
+	struct harness_proc *p;
+	size_t n = 0, i;
+	int rc;
+
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	snprintf(hostport, sizeof(hostport), "127.0.0.1:%d", port);
+	argv[n++] = tool;
+	if (strcmp(tool, "ipmitool") == 0) {
+		static const char *const a[] = { "-I", "lanplus", "-C", "17",
+		    "-H", "127.0.0.1", "-U", HARNESS_ADMIN_USER, "-E", "-p" };
+
+		for (i = 0; i < sizeof(a) / sizeof(a[0]); i++)
+			argv[n++] = a[i];
+		argv[n++] = portstr;
+	} else {
+		if ((conf = freeipmi_conf(h)) == NULL)
+			return -1;
+		argv[n++] = "-D";
+		argv[n++] = "LAN_2_0";
+		argv[n++] = "-I";
+		argv[n++] = "17";
+		argv[n++] = "-l";
+		argv[n++] = "ADMIN";
+		argv[n++] = "--config-file";
+		argv[n++] = conf;
+		argv[n++] = "-h";
+		argv[n++] = hostport;
+		if (sdr_tool(tool)) {
+			(void)mkdir(cache, 0700);
+			argv[n++] = "--sdr-cache-directory";
+			argv[n++] = cache;
+		}
+	}
+	for (i = 0; args != NULL && args[i] != NULL && n < 63; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	snprintf(name, sizeof(name), "%s-b%d", tool, ++hb_seq);
+	if ((p = harness_spawn(h, name, argv, env)) == NULL)
+		return -1;
+	harness_proc_close_stdin(p);
+	rc = harness_proc_wait(p, timeout_ms);
+	if (rc < 0)
+		harness_proc_stop(p, 1000);
+	if (out != NULL)
+		*out = (const char *)harness_proc_out(p, NULL);
+	if (err != NULL)
+		*err = harness_proc_err(p);
+	return rc;
+}

@@ -25,6 +25,20 @@ struct harness_proc *harness_solcat_port(struct harness *h, int port,
     const char *const *extra);
 /* harness_ipmitool_port() is in harness.h. */
 
+/*
+ * Run a management peer against the BMC on 127.0.0.1:port, cipher suite
+ * 17, as HARNESS_ADMIN_USER with administrator privilege, TZ=UTC, the
+ * password never in argv. tool: "ipmitool" (-I lanplus -E), or a FreeIPMI
+ * tool (-D LAN_2_0 --config-file; "ipmi-sensors", "ipmi-sel" and
+ * "ipmi-fru" also get an SDR cache directory in the temp dir). args:
+ * the command, NULL-terminated. Returns the exit code, -1 past
+ * timeout_ms; *out and *err (if not NULL) its output, valid until the
+ * harness is freed.
+ */
+int harness_bmcsim_peer(struct harness *h, const char *tool, int port,
+    int timeout_ms, const char *const *args, const char **out,
+    const char **err);
+
 /* The first of count consecutive free UDP ports on 127.0.0.1, all below
  * 32768 (FreeIPMI keeps the port in a signed 16-bit field); -1 if none. */
 int harness_bmcsim_free_ports(unsigned count);

@@ -451,6 +451,46 @@ fleet_write_config(struct fleet *f)
 	return rc;
 }
 
+int
+fleet_write_bmcsim_config(struct fleet *f, int port, int n, const char *global,
+    const char *acls)
+{
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *m = open_memstream(&text, &tlen);
+	const char *tmp = harness_path(f->h, "ipmuxd.conf.tmp");
+	int i, rc;
+
+	if (m == NULL)
+		return -1;
+	fprintf(m, "# ipmuxd config for ipmux-bmcsim, by harness_fleet.c\n"
+	    "ipmux = {\n  socket = \"%s\";\n  logdir = \"%s\";\n"
+	    "  statedir = \"%s\";\n  log_timestamps = \"off\";\n%s%s};\n"
+	    "profiles = ( { name = \"sim\"; user = \"%s\";"
+	    " password_file = \"%s\"; cipher = 17;"
+	    " privilege = \"admin\"; } );\n"
+	    "consoles = (\n", fleet_socket_path(f), fleet_logdir(f),
+	    harness_path(f->h, "state"), global != NULL ? global : "",
+	    global != NULL && *global != '\0' ? "\n" : "",
+	    HARNESS_ADMIN_USER, harness_path(f->h, "bmcsim.pw"));
+	for (i = 0; i < n; i++)
+		fprintf(m, "%s  { name = \"node%d\"; host = \"127.0.0.1:%d\";"
+		    " profile = \"sim\"; group = \"rack\"; }", i ? ",\n" : "",
+		    i + 1, port + i);
+	fprintf(m, "\n);\n");
+	if (acls != NULL)
+		fprintf(m, "acls = (\n%s\n);\n", acls);
+	if (fclose(m) != 0) {
+		free(text);
+		return -1;
+	}
+	rc = fleet_write_file(tmp, text, 0644);
+	free(text);
+	if (rc == 0)
+		rc = rename(tmp, fleet_config_path(f));
+	return rc;
+}
+
 /* ---- waits ---- */
 
 static void fleet_pump_clients(struct fleet *f);
@@ -658,6 +698,34 @@ fleet_list(struct fleet *f)
 		return NULL;
 	}
 	return j;
+}
+
+json_object *
+fleet_cli_json(struct fleet *f, int timeout_ms, int *rc, const char **err,
+    const char *const *args)
+{
+	const char *out = NULL;
+	json_object *j;
+	enum json_tokener_error jerr;
+
+	*rc = fleet_cli(f, timeout_ms, &out, err, args);
+	if (out == NULL || *out == '\0')
+		return NULL;
+	j = json_tokener_parse_verbose(out, &jerr);
+	return jerr == json_tokener_success ? j : NULL;
+}
+
+bool
+fleet_entry_num(json_object *entry, const char *key, double *out)
+{
+	json_object *v;
+
+	if (entry == NULL || !json_object_object_get_ex(entry, key, &v) ||
+	    !(json_object_is_type(v, json_type_int) ||
+	    json_object_is_type(v, json_type_double)))
+		return false;
+	*out = json_object_get_double(v);
+	return true;
 }
 
 json_object *
@@ -1114,6 +1182,38 @@ fleet_strip_markers(unsigned char *buf, size_t len)
 			unsigned char *nl = memchr(buf + r, '\n', len - r);
 
 			r = nl != NULL ? (size_t)(nl - buf) + 1 : len;
+			continue;
+		}
+		buf[w++] = buf[r++];
+	}
+	if (buf != NULL)
+		buf[w] = '\0';
+	return w;
+}
+
+size_t
+fleet_strip_markers_crlf(unsigned char *buf, size_t len)
+{
+	size_t r = 0, w = 0;
+
+	while (r < len) {
+		bool at_line = r == 0 || buf[r - 1] == '\n';
+
+		if (at_line && len - r >= 7 &&
+		    memcmp(buf + r, "[ipmux ", 7) == 0) {
+			unsigned char *nl = memchr(buf + r, '\n', len - r);
+
+			r = nl != NULL ? (size_t)(nl - buf) + 1 : len;
+			/* The daemon starts a marker on a line of its own:
+			 * mid-line, a bare LF before it is the daemon's; after
+			 * a lone CR, that LF looks like the host's CR LF and
+			 * the host's own LF follows the marker. */
+			if (w > 0 && buf[w - 1] == '\n' &&
+			    (w < 2 || buf[w - 2] != '\r'))
+				w--;
+			else if (w >= 2 && buf[w - 1] == '\n' &&
+			    buf[w - 2] == '\r' && r < len && buf[r] == '\n')
+				r++;
 			continue;
 		}
 		buf[w++] = buf[r++];

@@ -119,6 +119,25 @@ bool fleet_wait_file_len(struct fleet *f, const char *path, size_t len,
 /* Pump on purpose for ms (clients read, children drained). */
 void fleet_pump(struct fleet *f, int ms);
 
+/* ---- consoles on ipmux-bmcsim (harness_bmcsim.h) ---- */
+
+/*
+ * Config for consoles "node1".."nodeN" on BMCs port..port+n-1 of an
+ * ipmux-bmcsim started with harness_bmcsim_start() on this fleet's
+ * harness: profile "sim" (HARNESS_ADMIN_USER, suite 17, admin, the
+ * simulator's password file), group "rack". global: more lines inside
+ * `ipmux = { }` (NULL: none); acls: the body of `acls = ( )` (NULL: no
+ * acls list). Written atomically. 0 or -1.
+ */
+int fleet_write_bmcsim_config(struct fleet *f, int port, int n,
+    const char *global, const char *acls);
+/* ipmux ARGS...: its stdout parsed as JSON (NULL if it is not JSON),
+ * the exit code in *rc, stderr in *err (if not NULL). Caller puts. */
+json_object *fleet_cli_json(struct fleet *f, int timeout_ms, int *rc,
+    const char **err, const char *const *args);
+/* A member of an object as a double; false if absent or not a number. */
+bool fleet_entry_num(json_object *entry, const char *key, double *out);
+
 /* ---- raw control-socket clients (common/proto.h framing, done here
  * independently so the tests check the daemon against the spec) ---- */
 
@@ -184,6 +203,14 @@ unsigned char *fleet_log_host_bytes(const char *path, const char *after_marker,
     size_t *len);
 /* Remove marker lines from buf in place; returns the new length. */
 size_t fleet_strip_markers(unsigned char *buf, size_t len);
+/*
+ * The same for host output whose lines all end in CR LF (the numbered
+ * streams): a marker that came mid-line follows an LF the daemon added
+ * to put it on a line of its own, and that LF goes too (a bare LF
+ * before the marker, or, between the host's CR and LF, the first of two
+ * LFs around it), so the result is the host's bytes exactly.
+ */
+size_t fleet_strip_markers_crlf(unsigned char *buf, size_t len);
 /*
  * NAME.log plus its rotated files (NAME.log.N, .N.zst, .N.gz), oldest
  * first, decompressed and concatenated. NULL if a rotated file could not

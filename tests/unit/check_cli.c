@@ -1,4 +1,4 @@
-/* check_cli.c — tests of the ipmux CLI binary against a fake daemon on a temp Unix socket, and of "ipmux log" over a temp dir. */
+/* check_cli.c — tests of the ipmux CLI binary against a fake daemon on a temp Unix socket (incl. the management commands), and of "ipmux log" over a temp dir. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -698,6 +698,579 @@ START_TEST(test_attach_tty_restored_signal)
 }
 END_TEST
 
+/* ---- management commands (power, identify, bootdev, sensors, sel, fru,
+ * health) against the fake daemon ---- */
+
+/* Forget the last run's output and connection, for the next one. */
+static void
+run_reset(void)
+{
+	protoio_rd_free(R.rd);
+	R.rd = NULL;
+	if (R.conn >= 0)
+		close(R.conn);
+	R.conn = -1;
+	R.outlen = R.errlen = 0;
+	R.out[0] = R.err[0] = '\0';
+}
+
+static const char *
+js(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && v != NULL ?
+	    json_object_get_string(v) : "";
+}
+
+/* n PROTO_MGMT requests, all read before any reply is sent: a CLI that
+ * waited for each reply before the next request would fail here. */
+static void
+srv_mgmt_reqs(struct json_object **req, size_t n, const char *op)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		req[i] = srv_expect(PROTO_MGMT, NULL);
+		ck_assert_ptr_nonnull(req[i]);
+		ck_assert_str_eq(js(req[i], "op"), op);
+	}
+}
+
+static void
+put_reqs(struct json_object **req, size_t n)
+{
+	while (n-- > 0)
+		json_object_put(req[n]);
+}
+
+/* The CLI's stdout as a JSON array of n elements (caller puts it). */
+static struct json_object *
+out_array(size_t n)
+{
+	struct json_object *a = json_tokener_parse(R.out);
+
+	ck_assert_msg(a != NULL && json_object_is_type(a, json_type_array),
+	    "not a JSON array: [%s]", R.out);
+	ck_assert_uint_eq(json_object_array_length(a), n);
+	return a;
+}
+
+START_TEST(test_mgmt_usage)
+{
+	static const char *const bad[][6] = {
+		{ "bootdev", "node1", NULL },
+		{ "bootdev", "node1", "floppy", NULL },
+		{ "bootdev", "node1", "pxe", "--once", "--persistent", NULL },
+		{ "sensors", NULL },
+		{ "sensors", "node1", "--clear", NULL },
+		{ "sel", "node1", "--efi", NULL },
+		{ "fru", "node1", "--yes", NULL },
+		{ "power", "node1", "explode", NULL },
+		{ "power", "on", NULL },
+		{ "identify", "node1", "300", NULL },
+		{ "health", "--frobnicate", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		run_reset();
+		run_start(bad[i]);
+		expect_exit(2);
+		ck_assert_msg(strstr(R.err, "usage:") != NULL, "%s: [%s]",
+		    bad[i][0], R.err);
+		/* The usage line names the command. */
+		ck_assert_ptr_nonnull(strstr(R.err, bad[i][0]));
+	}
+}
+END_TEST
+
+START_TEST(test_power_glob_parallel)
+{
+	const char *args[] = { "power", "node*", "status", "--json", NULL };
+	struct json_object *req[2], *a, *e;
+
+	run_start(args);
+	srv_hello();
+	json_object_put(srv_expect(PROTO_LIST, NULL));
+	srv_send(PROTO_LIST_REPLY, LIST_REPLY);
+	srv_mgmt_reqs(req, 2, "power");
+	ck_assert_str_eq(js(req[0], "console"), "node1");
+	ck_assert_str_eq(js(req[1], "console"), "node2");
+	ck_assert_str_eq(js(req[0], "action"), "status");
+	put_reqs(req, 2);
+	/* Out of order, and a reply for another op on node1 that must not
+	 * be taken for the power answer (matched by console and op). */
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node1\",\"op\":\"sel\","
+	    "\"ok\":true,\"entries\":[]}");
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node2\",\"op\":\"power\","
+	    "\"ok\":true,\"power\":\"off\"}");
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node1\",\"op\":\"power\","
+	    "\"ok\":true,\"power\":\"on\"}");
+	expect_exit(0);
+	a = out_array(2);
+	e = json_object_array_get_idx(a, 0);
+	ck_assert_str_eq(js(e, "name"), "node1");
+	ck_assert_str_eq(js(e, "power"), "on");
+	e = json_object_array_get_idx(a, 1);
+	ck_assert_str_eq(js(e, "name"), "node2");
+	ck_assert_str_eq(js(e, "power"), "off");
+	json_object_put(a);
+	ck_assert_str_eq(R.err, "");
+}
+END_TEST
+
+START_TEST(test_power_partial_failure)
+{
+	const char *args[] = { "power", "node1", "node2", "status", NULL };
+	const char *a2[] = { "power", "nodeX*", "status", NULL };
+	struct json_object *req[2];
+
+	run_start(args);
+	srv_hello();
+	srv_mgmt_reqs(req, 2, "power");
+	put_reqs(req, 2);
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node2\",\"op\":\"power\","
+	    "\"ok\":false,\"error\":\"BMC did not answer\"}");
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node1\",\"op\":\"power\","
+	    "\"ok\":true,\"power\":\"on\"}");
+	expect_exit(1);
+	ck_assert_str_eq(R.out, "node1: on\n");
+	ck_assert_str_eq(R.err, "ipmux: node2: BMC did not answer\n");
+
+	/* A glob that matches nothing is an error of its own. */
+	run_reset();
+	run_start(a2);
+	srv_hello();
+	json_object_put(srv_expect(PROTO_LIST, NULL));
+	srv_send(PROTO_LIST_REPLY, LIST_REPLY);
+	expect_exit(1);
+	ck_assert_str_eq(R.err, "ipmux: nodeX*: no console matches\n");
+}
+END_TEST
+
+/* Without a terminal and without --yes the CLI asks nothing and sends
+ * nothing: the connection ends after the hello. */
+static void
+expect_refusal(const char *const *args, const char *what)
+{
+	struct proto_msg m;
+	char err[128];
+
+	run_reset();
+	run_start(args);
+	srv_hello();
+	expect_exit(1);
+	ck_assert_msg(strstr(R.err, what) && strstr(R.err, "--yes"), "[%s]",
+	    R.err);
+	ck_assert_int_eq(protoio_recv(R.rd, WAIT_MS, &m, err, sizeof(err)), 0);
+}
+
+START_TEST(test_confirm_refused)
+{
+	const char *a1[] = { "power", "node1", "node2", "off", NULL };
+	const char *a2[] = { "sel", "node1", "node2", "--clear", NULL };
+	const char *a3[] = { "sel", "node1", "node2", "--clear", "--yes",
+	    "--json", NULL };
+	struct json_object *req[2], *a;
+
+	expect_refusal(a1, "power off on 2 consoles");
+	expect_refusal(a2, "sel --clear on 2 consoles");
+	run_reset();
+	run_start(a3);
+	srv_hello();
+	srv_mgmt_reqs(req, 2, "sel");
+	ck_assert(json_object_get_boolean(json_object_object_get(req[0],
+	    "clear")));
+	put_reqs(req, 2);
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node1\",\"op\":\"sel\","
+	    "\"ok\":true,\"entries\":[]}");
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node2\",\"op\":\"sel\","
+	    "\"ok\":false,\"error\":\"permission denied\"}");
+	expect_exit(1);
+	a = out_array(2);
+	ck_assert(json_object_get_boolean(json_object_object_get(
+	    json_object_array_get_idx(a, 0), "ok")));
+	ck_assert_str_eq(js(json_object_array_get_idx(a, 1), "error"),
+	    "permission denied");
+	json_object_put(a);
+	ck_assert_str_eq(R.err, "ipmux: node2: permission denied\n");
+}
+END_TEST
+
+START_TEST(test_bootdev_identify)
+{
+	const char *a1[] = { "bootdev", "node1", "pxe", "--persistent",
+	    "--efi", NULL };
+	const char *a2[] = { "bootdev", "--json", "node1", "disk", NULL };
+	const char *a3[] = { "identify", "node1", "42", NULL };
+	struct json_object *req, *a;
+
+	run_start(a1);
+	srv_hello();
+	srv_mgmt_reqs(&req, 1, "bootdev");
+	ck_assert_str_eq(js(req, "device"), "pxe");
+	ck_assert(json_object_get_boolean(json_object_object_get(req,
+	    "persistent")));
+	ck_assert(json_object_get_boolean(json_object_object_get(req, "efi")));
+	json_object_put(req);
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node1\",\"op\":\"bootdev\","
+	    "\"ok\":true}");
+	expect_exit(0);
+	ck_assert_str_eq(R.out, "node1: ok\n");
+
+	run_reset();
+	run_start(a2);
+	srv_hello();
+	srv_mgmt_reqs(&req, 1, "bootdev");
+	ck_assert_str_eq(js(req, "device"), "disk");
+	/* --once is the default. */
+	ck_assert(json_object_object_get_ex(req, "persistent", NULL));
+	ck_assert(!json_object_get_boolean(json_object_object_get(req,
+	    "persistent")));
+	json_object_put(req);
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node1\",\"op\":\"bootdev\","
+	    "\"ok\":false,\"error\":\"boot options not supported\"}");
+	expect_exit(1);
+	a = out_array(1);
+	ck_assert_str_eq(js(json_object_array_get_idx(a, 0), "name"), "node1");
+	ck_assert_str_eq(js(json_object_array_get_idx(a, 0), "error"),
+	    "boot options not supported");
+	json_object_put(a);
+
+	run_reset();
+	run_start(a3);
+	srv_hello();
+	srv_mgmt_reqs(&req, 1, "identify");
+	ck_assert_str_eq(js(req, "action"), "");
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(req,
+	    "seconds")), 42);
+	json_object_put(req);
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node1\",\"op\":\"identify\","
+	    "\"ok\":true}");
+	expect_exit(0);
+}
+END_TEST
+
+static const char SENSORS_1[] = "{\"console\":\"node1\",\"op\":\"sensors\","
+	"\"ok\":true,\"time\":1764089048,\"sensors\":["
+	"{\"name\":\"CPU Temp\",\"number\":1,\"type\":\"Temperature\","
+	"\"value\":39,\"unit\":\"degrees C\",\"status\":\"ok\","
+	"\"reading\":\"39\",\"states\":[]},"
+	"{\"name\":\"PSU1 Status\",\"number\":81,\"type\":\"Power Supply\","
+	"\"value\":null,\"unit\":\"\",\"status\":\"ok\",\"reading\":"
+	"\"0x01\",\"states\":[\"Presence detected\"]}]}";
+static const char SENSORS_2[] = "{\"console\":\"node2\",\"op\":\"sensors\","
+	"\"ok\":true,\"time\":1764089048,\"sensors\":["
+	"{\"name\":\"Inlet Temp\",\"number\":2,\"type\":\"Temperature\","
+	"\"value\":13.4,\"unit\":\"degrees C\",\"status\":\"nc\","
+	"\"reading\":\"13.40\",\"states\":[\"Upper Non-critical\"]}]}";
+
+START_TEST(test_sensors)
+{
+	const char *a1[] = { "sensors", "node*", "--json", "--cached", NULL };
+	const char *a2[] = { "sensors", "node1", "node2", NULL };
+	struct json_object *req[2], *a, *e;
+
+	run_start(a1);
+	srv_hello();
+	json_object_put(srv_expect(PROTO_LIST, NULL));
+	srv_send(PROTO_LIST_REPLY, LIST_REPLY);
+	srv_mgmt_reqs(req, 2, "sensors");
+	ck_assert(json_object_get_boolean(json_object_object_get(req[1],
+	    "cached")));
+	put_reqs(req, 2);
+	srv_send(PROTO_MGMT_REPLY, SENSORS_2);
+	srv_send(PROTO_MGMT_REPLY, SENSORS_1);
+	expect_exit(0);
+	/* One flat array, target order, each with the fixed keys. */
+	a = out_array(3);
+	e = json_object_array_get_idx(a, 0);
+	ck_assert_str_eq(js(e, "console"), "node1");
+	ck_assert_str_eq(js(e, "name"), "CPU Temp");
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(e,
+	    "value")), 39);
+	ck_assert_str_eq(js(e, "unit"), "degrees C");
+	ck_assert_str_eq(js(e, "status"), "ok");
+	e = json_object_array_get_idx(a, 1);
+	ck_assert_str_eq(js(e, "name"), "PSU1 Status");
+	ck_assert(json_object_object_get_ex(e, "value", NULL));
+	ck_assert_ptr_null(json_object_object_get(e, "value"));
+	ck_assert(json_object_object_get_ex(e, "states", NULL));
+	e = json_object_array_get_idx(a, 2);
+	ck_assert_str_eq(js(e, "console"), "node2");
+	ck_assert(json_object_get_double(json_object_object_get(e, "value"))
+	    == 13.4);
+	json_object_put(a);
+
+	/* Text as "ipmitool sdr list" has it, a header per console. */
+	run_reset();
+	run_start(a2);
+	srv_hello();
+	srv_mgmt_reqs(req, 2, "sensors");
+	put_reqs(req, 2);
+	srv_send(PROTO_MGMT_REPLY, SENSORS_1);
+	srv_send(PROTO_MGMT_REPLY, SENSORS_2);
+	expect_exit(0);
+	ck_assert_str_eq(R.out, "node1:\n"
+	    "CPU Temp         | 39 degrees C      | ok\n"
+	    "PSU1 Status      | 0x01              | ok\n"
+	    "\nnode2:\n"
+	    "Inlet Temp       | 13.40 degrees C   | nc\n");
+}
+END_TEST
+
+#define SEL_E1 "{\"id\":1,\"time\":\"11/25/2026 16:44:08\"," \
+	"\"timestamp\":1764089048,\"sensor\":\"Temperature #0x01\"," \
+	"\"sensor_name\":\"CPU Temp\",\"event\":\"Upper Non-critical " \
+	"going high\",\"direction\":\"Asserted\",\"detail\":\"\"," \
+	"\"raw\":\"0100029812266920000401015751ff00\"}"
+#define SEL_E2 "{\"id\":26,\"time\":\"11/25/2026 16:45:00\"," \
+	"\"timestamp\":1764089100,\"sensor\":\"Temperature #0x01\"," \
+	"\"sensor_name\":\"CPU Temp\",\"event\":\"Upper Critical going " \
+	"high\",\"direction\":\"Deasserted\",\"detail\":\"\"," \
+	"\"raw\":\"1a00029812266920000401015751ff00\"}"
+
+START_TEST(test_sel)
+{
+	const char *a1[] = { "sel", "node1", NULL };
+	const char *a2[] = { "sel", "node1", "node2", "--json", NULL };
+	struct json_object *req[2], *a, *e;
+
+	run_start(a1);
+	srv_hello();
+	srv_mgmt_reqs(req, 1, "sel");
+	ck_assert(!json_object_get_boolean(json_object_object_get(req[0],
+	    "clear")));
+	ck_assert(!json_object_get_boolean(json_object_object_get(req[0],
+	    "follow")));
+	put_reqs(req, 1);
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node1\",\"op\":\"sel\","
+	    "\"ok\":true,\"entries\":[" SEL_E1 "," SEL_E2 "]}");
+	expect_exit(0);
+	/* ipmitool "sel list": the id in hex, 4 wide. */
+	ck_assert_str_eq(R.out, "   1 | 11/25/2026 | 16:44:08 | "
+	    "Temperature #0x01 | Upper Non-critical going high | Asserted\n"
+	    "  1a | 11/25/2026 | 16:45:00 | Temperature #0x01 | "
+	    "Upper Critical going high | Deasserted\n");
+
+	run_reset();
+	run_start(a2);
+	srv_hello();
+	srv_mgmt_reqs(req, 2, "sel");
+	put_reqs(req, 2);
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node2\",\"op\":\"sel\","
+	    "\"ok\":true,\"entries\":[" SEL_E2 "]}");
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node1\",\"op\":\"sel\","
+	    "\"ok\":true,\"entries\":[" SEL_E1 "]}");
+	expect_exit(0);
+	a = out_array(2);
+	e = json_object_array_get_idx(a, 0);
+	ck_assert_str_eq(js(e, "console"), "node1");
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(e, "id")),
+	    1);
+	ck_assert_str_eq(js(e, "time"), "11/25/2026 16:44:08");
+	ck_assert_str_eq(js(e, "sensor"), "Temperature #0x01");
+	ck_assert_str_eq(js(e, "event"), "Upper Non-critical going high");
+	ck_assert_str_eq(js(e, "direction"), "Asserted");
+	e = json_object_array_get_idx(a, 1);
+	ck_assert_str_eq(js(e, "console"), "node2");
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(e, "id")),
+	    26);
+	json_object_put(a);
+}
+END_TEST
+
+START_TEST(test_sel_follow)
+{
+	const char *a1[] = { "sel", "node1", "node2", "--follow", NULL };
+	const char *a2[] = { "sel", "node1", "--follow", "--json", NULL };
+	struct json_object *req[2], *o;
+	char *nl;
+
+	run_start(a1);
+	srv_hello();
+	srv_mgmt_reqs(req, 2, "sel");
+	ck_assert(json_object_get_boolean(json_object_object_get(req[0],
+	    "follow")));
+	put_reqs(req, 2);
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node1\",\"op\":\"sel\","
+	    "\"ok\":true,\"entries\":[" SEL_E1 "]}");
+	/* An event for node1 before node2's reply: shown after the list. */
+	srv_send(PROTO_EVENT, "{\"event\":\"sel\",\"console\":\"node1\","
+	    "\"entry\":" SEL_E2 "}");
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node2\",\"op\":\"sel\","
+	    "\"ok\":true,\"entries\":[]}");
+	ck_assert_msg(wait_output(false, "node1:    1 | 11/25/2026 | 16:44:08"
+	    " | Temperature #0x01 | Upper Non-critical going high | Asserted\n"
+	    "node1:   1a | "), "[%s]", R.out);
+	/* Still following: a new entry of node2 arrives and is printed. */
+	srv_send(PROTO_EVENT, "{\"event\":\"state\",\"console\":\"node2\"}");
+	srv_send(PROTO_EVENT, "{\"event\":\"sel\",\"console\":\"node2\","
+	    "\"entry\":" SEL_E1 "}");
+	ck_assert_msg(wait_output(false, "node2:    1 | 11/25/2026"), "[%s]",
+	    R.out);
+	ck_assert_int_eq(waitpid(R.pid, NULL, WNOHANG), 0);
+	/* The daemon going away ends it; the targets had succeeded. */
+	close(R.conn);
+	R.conn = -1;
+	expect_exit(0);
+	ck_assert_ptr_nonnull(strstr(R.err, "closed the connection"));
+
+	/* --json: JSON lines, the current entries then the new one. */
+	run_reset();
+	run_start(a2);
+	srv_hello();
+	srv_mgmt_reqs(req, 1, "sel");
+	put_reqs(req, 1);
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node1\",\"op\":\"sel\","
+	    "\"ok\":true,\"entries\":[" SEL_E1 "]}");
+	srv_send(PROTO_EVENT, "{\"event\":\"sel\",\"console\":\"node1\","
+	    "\"entry\":" SEL_E2 "}");
+	ck_assert_msg(wait_output(false, "\"Deasserted\""), "[%s]", R.out);
+	ck_assert_msg(wait_output(false, "}\n"), "[%s]", R.out);
+	nl = strchr(R.out, '\n');
+	ck_assert_ptr_nonnull(nl);
+	*nl = '\0';
+	o = json_tokener_parse(R.out);
+	ck_assert_msg(o != NULL, "line 1 not JSON: [%s]", R.out);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(o, "id")),
+	    1);
+	ck_assert_str_eq(js(o, "console"), "node1");
+	json_object_put(o);
+	o = json_tokener_parse(nl + 1);
+	ck_assert_msg(o != NULL, "line 2 not JSON: [%s]", nl + 1);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(o, "id")),
+	    26);
+	json_object_put(o);
+	kill(R.pid, SIGINT);
+}
+END_TEST
+
+START_TEST(test_fru)
+{
+	const char *a1[] = { "fru", "node1", NULL };
+	const char *a2[] = { "fru", "node1", "--json", NULL };
+	const char *reply = "{\"console\":\"node1\",\"op\":\"fru\",\"ok\":true,"
+	    "\"fru\":{\"chassis_type\":\"Rack Mount Chassis\","
+	    "\"chassis_part\":\"SIM-CH-2U\",\"board_mfg_time\":1705305600,"
+	    "\"board_mfr\":\"ipmux Labs\",\"board_product\":\"SIM-X1 "
+	    "Mainboard\",\"board_serial\":\"SIMB00000000\",\"board_part\":"
+	    "\"SIM-MB-0001\",\"product_mfr\":\"ipmux Labs\",\"product_name\":"
+	    "\"SIM-X1 Server\"},\"errors\":[]}";
+	struct json_object *req, *a, *e;
+
+	run_start(a1);
+	srv_hello();
+	srv_mgmt_reqs(&req, 1, "fru");
+	json_object_put(req);
+	srv_send(PROTO_MGMT_REPLY, reply);
+	expect_exit(0);
+	ck_assert_str_eq(R.out,
+	    "FRU Device Description : Builtin FRU Device (ID 0)\n"
+	    " Chassis Type          : Rack Mount Chassis\n"
+	    " Chassis Part Number   : SIM-CH-2U\n"
+	    " Board Mfg Date        : Mon Jan 15 08:00:00 2024 UTC\n"
+	    " Board Mfg             : ipmux Labs\n"
+	    " Board Product         : SIM-X1 Mainboard\n"
+	    " Board Serial          : SIMB00000000\n"
+	    " Board Part Number     : SIM-MB-0001\n"
+	    " Product Manufacturer  : ipmux Labs\n"
+	    " Product Name          : SIM-X1 Server\n");
+
+	run_reset();
+	run_start(a2);
+	srv_hello();
+	srv_mgmt_reqs(&req, 1, "fru");
+	json_object_put(req);
+	srv_send(PROTO_MGMT_REPLY, reply);
+	expect_exit(0);
+	a = out_array(1);
+	e = json_object_array_get_idx(a, 0);
+	ck_assert_str_eq(js(e, "name"), "node1");
+	ck_assert_str_eq(js(e, "board_serial"), "SIMB00000000");
+	ck_assert_int_eq(json_object_get_int64(json_object_object_get(e,
+	    "board_mfg_time")), 1705305600);
+	ck_assert(json_object_object_get_ex(e, "errors", NULL));
+	json_object_put(a);
+}
+END_TEST
+
+START_TEST(test_health)
+{
+	const char *a1[] = { "health", "rack1", NULL };
+	const char *a2[] = { "health", "--json", NULL };
+	struct json_object *req[2], *a, *e;
+	const char *l2;
+
+	/* A group name selects its consoles. */
+	run_start(a1);
+	srv_hello();
+	json_object_put(srv_expect(PROTO_LIST, NULL));
+	srv_send(PROTO_LIST_REPLY, LIST_REPLY);
+	srv_mgmt_reqs(req, 1, "health");
+	ck_assert_str_eq(js(req[0], "console"), "node1");
+	put_reqs(req, 1);
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node1\",\"op\":\"health\","
+	    "\"ok\":true,\"state\":\"active\",\"power\":\"on\",\"worst\":"
+	    "\"nc\",\"worst_sensor\":\"CPU Temp\",\"sensors_time\":1764089048,"
+	    "\"sel_count\":2,\"sel_last\":" SEL_E2 "}");
+	expect_exit(0);
+	ck_assert_msg(strncmp(R.out, "NAME   STATE   POWER  SENSORS        "
+	    "LAST SEL\n", 45) == 0, "[%s]", R.out);
+	l2 = strchr(R.out, '\n') + 1;
+	ck_assert_str_eq(l2, "node1  active  on     nc (CPU Temp)  "
+	    "11/25/2026 16:45:00 | Temperature #0x01 | Upper Critical going "
+	    "high | Deasserted\n");
+
+	/* No argument: every console; JSON with the daemon's keys. */
+	run_reset();
+	run_start(a2);
+	srv_hello();
+	json_object_put(srv_expect(PROTO_LIST, NULL));
+	srv_send(PROTO_LIST_REPLY, LIST_REPLY);
+	srv_mgmt_reqs(req, 2, "health");
+	put_reqs(req, 2);
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node2\",\"op\":\"health\","
+	    "\"ok\":true,\"state\":\"failed\",\"power\":null,\"worst\":"
+	    "\"unknown\",\"worst_sensor\":null,\"sensors_time\":0,"
+	    "\"sel_count\":0,\"sel_last\":null}");
+	srv_send(PROTO_MGMT_REPLY, "{\"console\":\"node1\",\"op\":\"health\","
+	    "\"ok\":true,\"state\":\"active\",\"power\":\"on\",\"worst\":"
+	    "\"ok\",\"worst_sensor\":null,\"sensors_time\":1764089048,"
+	    "\"sel_count\":0,\"sel_last\":null}");
+	expect_exit(0);
+	a = out_array(2);
+	e = json_object_array_get_idx(a, 1);
+	ck_assert_str_eq(js(e, "name"), "node2");
+	ck_assert_str_eq(js(e, "state"), "failed");
+	ck_assert(json_object_object_get_ex(e, "power", NULL));
+	ck_assert(json_object_object_get_ex(e, "sel_last", NULL));
+	ck_assert_ptr_null(json_object_object_get(e, "console"));
+	json_object_put(a);
+}
+END_TEST
+
+START_TEST(test_attach_sel_event)
+{
+	const char *args[] = { "attach", "node1", NULL };
+
+	run_start(args);
+	srv_hello();
+	json_object_put(srv_expect(PROTO_ATTACH, NULL));
+	srv_send(PROTO_ATTACH_OK, "{\"console\":\"node1\",\"mode\":\"rw\","
+	    "\"writer\":\"alice\",\"state\":\"active\"}");
+	srv_send(PROTO_EVENT, "{\"event\":\"sel\",\"console\":\"node1\","
+	    "\"entry\":" SEL_E1 "}");
+	ck_assert_msg(wait_output(true, "[ipmux: SEL 11/25/2026 16:44:08: "
+	    "Temperature #0x01 | Upper Non-critical going high | Asserted]\n"),
+	    "[%s]", R.err);
+	srv_send(PROTO_DETACHED, "{\"reason\":\"daemon stopping\"}");
+	expect_exit(3);
+	ck_assert_str_eq(R.out, "");
+}
+END_TEST
+
 /* ---- ipmux log over a temp dir ---- */
 
 static void
@@ -915,6 +1488,21 @@ cli_suite(void)
 	tcase_add_test(tc, test_attach_daemon_ends);
 	tcase_add_test(tc, test_attach_tty_restored);
 	tcase_add_test(tc, test_attach_tty_restored_signal);
+	tcase_add_test(tc, test_attach_sel_event);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("mgmt");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_mgmt_usage);
+	tcase_add_test(tc, test_power_glob_parallel);
+	tcase_add_test(tc, test_power_partial_failure);
+	tcase_add_test(tc, test_confirm_refused);
+	tcase_add_test(tc, test_bootdev_identify);
+	tcase_add_test(tc, test_sensors);
+	tcase_add_test(tc, test_sel);
+	tcase_add_test(tc, test_sel_follow);
+	tcase_add_test(tc, test_fru);
+	tcase_add_test(tc, test_health);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("log");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -198,6 +198,20 @@ static const struct bad_case {
 	  "keepalive (10000 ms) must be shorter than dead_time (10000 ms)" },
 	{ "ipmux = {\n sensor_poll = 10; };\n", 2,
 	  "sensor_poll must be 0 (off) or at least 1000 ms" },
+	{ "ipmux = {\n sel_poll = 999; };\n", 2,
+	  "sel_poll must be 0 (off) or at least 1000 ms" },
+	{ "ipmux = {\n sel_poll = -1; };\n", 2,
+	  "sel_poll must be an integer from 0 to 86400000, not -1" },
+	{ "ipmux = {\n sel_poll = \"1m\"; };\n", 2,
+	  "sel_poll must be an integer from 0 to 86400000, not a string" },
+	{ "ipmux = {\n poll_rate = 0; };\n", 2,
+	  "poll_rate must be an integer from 1 to 100000, not 0" },
+	{ "ipmux = {\n poll_rate = 100001; };\n", 2,
+	  "poll_rate must be an integer from 1 to 100000, not 100001" },
+	{ "ipmux = {\n sensor_log = 1; };\n", 2,
+	  "sensor_log must be true or false, not an integer" },
+	{ "ipmux = {\n sel_log = \"yes\"; };\n", 2,
+	  "sel_log must be true or false, not a string" },
 	{ "ipmux = {\n trusted_uid = \"no-such-user-xyz\"; };\n", 2,
 	  "trusted_uid: no such user 'no-such-user-xyz'" },
 	{ "ipmux = {\n trusted_uid = -2; };\n", 2,
@@ -421,6 +435,10 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(g->dead_ms, 45000);
 	ck_assert_uint_eq(g->keepalive_ms, 15000);
 	ck_assert_uint_eq(g->sensor_poll_ms, 60000);
+	ck_assert_uint_eq(g->sel_poll_ms, 60000);
+	ck_assert(!g->sensor_log);
+	ck_assert(g->sel_log);
+	ck_assert_uint_eq(g->poll_rate, 20);
 	ck_assert_int_eq(g->trusted_uid, -1);
 	ck_assert_ptr_null(g->metrics_file);
 
@@ -477,6 +495,8 @@ START_TEST(test_global_overrides)
 	    " backoff_min = 500; backoff_max = 20000; backoff_reset = 0;\n"
 	    " max_handshakes = 2; dead_time = 6000; keepalive = 1500;\n"
 	    " sensor_poll = 0; trusted_uid = 1000;\n"
+	    " sel_poll = 1000; sensor_log = true; sel_log = false;\n"
+	    " poll_rate = 3;\n"
 	    " metrics_file = \"m.prom\";\n"
 	    "};\n");
 	g = &c->g;
@@ -504,6 +524,10 @@ START_TEST(test_global_overrides)
 	ck_assert_uint_eq(g->dead_ms, 6000);
 	ck_assert_uint_eq(g->keepalive_ms, 1500);
 	ck_assert_uint_eq(g->sensor_poll_ms, 0);
+	ck_assert_uint_eq(g->sel_poll_ms, 1000);
+	ck_assert(g->sensor_log);
+	ck_assert(!g->sel_log);
+	ck_assert_uint_eq(g->poll_rate, 3);
 	ck_assert_int_eq(g->trusted_uid, 1000);
 	config_free(c);
 
@@ -847,7 +871,8 @@ START_TEST(test_example)
 		"client_buffer", "log_timestamps", "log_rotate_size",
 		"log_rotate_age", "log_retain", "log_compress", "backoff_min",
 		"backoff_max", "backoff_reset", "max_handshakes", "dead_time",
-		"keepalive", "sensor_poll", "trusted_uid", "metrics_file",
+		"keepalive", "sensor_poll", "sel_poll", "sensor_log",
+		"sel_log", "poll_rate", "trusted_uid", "metrics_file",
 		"name", "user", "password_file", "kg_file", "cipher",
 		"allow_weak_cipher", "privilege", "workarounds", "steal",
 		"host", "profile", "group", "tags", "who", "what", "perms",
@@ -890,6 +915,10 @@ START_TEST(test_example)
 	ck_assert_uint_eq(c->g.dead_ms, 45000);
 	ck_assert_uint_eq(c->g.keepalive_ms, 15000);
 	ck_assert_uint_eq(c->g.sensor_poll_ms, 60000);
+	ck_assert_uint_eq(c->g.sel_poll_ms, 60000);
+	ck_assert(!c->g.sensor_log);
+	ck_assert(c->g.sel_log);
+	ck_assert_uint_eq(c->g.poll_rate, 20);
 	ck_assert_int_eq(c->g.trusted_uid, -1);
 	ck_assert_str_eq(c->g.socket, "/run/ipmux/ipmux.sock");
 

@@ -60,10 +60,20 @@ START_TEST(test_v4_record)
 	e.offset = 0;		/* a "going low" one */
 	ck_assert_int_eq(ipmi_sel_threshold_str(&e, &s, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "Reading 13.40 < Threshold 12.40 degrees C");
+	e.assert = false;	/* deasserted: ipmitool 1.8.19 turns it round */
+	ck_assert_int_eq(ipmi_sel_threshold_str(&e, &s, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "Reading 13.40 > Threshold 12.40 degrees C");
 	e.offset = 7;
-	e.ed3_use = 0;		/* no threshold in ED3 */
+	ck_assert_int_eq(ipmi_sel_threshold_str(&e, &s, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "Reading 13.40 < Threshold 12.40 degrees C");
+	e.assert = true;
+	e.ed3_use = 0;		/* no threshold in ED3: the reading alone */
+	ck_assert_int_eq(ipmi_sel_threshold_str(&e, &s, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "Reading 13.40");
+	e.ed2_use = 0;		/* no trigger reading either */
 	ck_assert_int_eq(ipmi_sel_threshold_str(&e, &s, buf, sizeof(buf)), -1);
 	ck_assert_str_eq(buf, "");
+	e.ed2_use = 1;
 	e.ed3_use = 1;
 	ipmi_sel_time_str(e.ts, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "Pre-Init | 0000001496");
