@@ -27,7 +27,8 @@ static struct harness *h;
 static int port;
 
 /* node1..node3 on the simulator's BMCs 0..2; alice may power, bob only
- * read; this uid may assert names (the SSH front end's mechanism). */
+ * read, carol administer node3; this uid may assert names (the SSH front
+ * end's mechanism). */
 static void
 write_config(void)
 {
@@ -50,7 +51,9 @@ write_config(void)
 	fprintf(fp, "\n);\nacls = (\n"
 	    "  { who = \"alice\"; what = \"*\";"
 	    " perms = [\"read\", \"write\", \"power\"]; },\n"
-	    "  { who = \"bob\"; what = \"*\"; perms = [\"read\"]; }\n);\n");
+	    "  { who = \"bob\"; what = \"*\"; perms = [\"read\"]; },\n"
+	    "  { who = \"carol\"; what = \"node3\";"
+	    " perms = [\"read\", \"admin\"]; }\n);\n");
 	ck_assert_int_eq(fclose(fp), 0);
 }
 
@@ -268,6 +271,36 @@ START_TEST(test_power_identify)
 	ck_assert_msg(fleet_wait_file_has(f, harness_path(h, "logs/node2.log"),
 	    "power on by alice]", 5000), "no 'power on by alice' marker");
 	ck_assert(bmc_says(1, "is on"));
+
+	/* ACL: boot device needs power, SEL clear admin, reading read */
+	r = mgmt_as("bob", "{\"console\":\"node3\",\"op\":\"bootdev\","
+	    "\"device\":\"pxe\"}");
+	ck_assert_msg(strstr(r, "permission denied") != NULL, "bob boot: %s", r);
+	r = mgmt_as("bob", "{\"console\":\"node3\",\"op\":\"identify\","
+	    "\"action\":\"on\"}");
+	ck_assert_msg(strstr(r, "permission denied") != NULL, "bob id: %s", r);
+	r = mgmt_as("alice", "{\"console\":\"node3\",\"op\":\"sel\","
+	    "\"clear\":true}");
+	ck_assert_msg(strstr(r, "permission denied") != NULL, "alice clear: %s",
+	    r);
+	r = mgmt_as("bob", "{\"console\":\"node3\",\"op\":\"sel\"}");
+	ck_assert_msg(strstr(r, "\"entries\"") != NULL &&
+	    strstr(r, "\"error\"") == NULL, "bob sel: %s", r);
+	r = mgmt_as("alice", "{\"console\":\"node3\",\"op\":\"bootdev\","
+	    "\"device\":\"pxe\"}");
+	ck_assert_msg(strstr(r, "true") != NULL && strstr(r, "\"error\"") ==
+	    NULL, "alice boot: %s", r);
+	ck_assert_msg(fleet_wait_file_has(f, harness_path(h, "logs/node3.log"),
+	    "bootdev pxe by alice]", 5000), "no 'bootdev pxe by alice' marker");
+	r = mgmt_as("carol", "{\"console\":\"node3\",\"op\":\"sel\","
+	    "\"clear\":true}");
+	ck_assert_msg(strstr(r, "true") != NULL && strstr(r, "\"error\"") ==
+	    NULL, "carol clear: %s", r);
+	ck_assert_msg(fleet_wait_file_has(f, harness_path(h, "logs/node3.log"),
+	    "sel clear by carol]", 5000), "no 'sel clear by carol' marker");
+	r = mgmt_as("carol", "{\"console\":\"node2\",\"op\":\"sel\"}");
+	ck_assert_msg(strstr(r, "no such console") != NULL, "carol node2: %s",
+	    r);
 
 	/* unknown console: failure, exit 1 */
 	rc = fleet_cli(f, CLI_MS, &out, &err, (const char *const[]){
