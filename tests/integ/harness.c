@@ -122,18 +122,24 @@ harness_in_path(const char *prog)
 }
 
 bool
-harness_skip_without_ipmisim(void)
+harness_skip_without(const char *prog, const char *package)
 {
 	const char *ci = getenv("CI");
 
-	if (harness_in_path("ipmi_sim"))
+	if (harness_in_path(prog))
 		return false;
 	if (ci != NULL && *ci != '\0')
-		ck_abort_msg("ipmi_sim is not installed and CI is set: "
-		    "a missing simulator is a failure (apt-get install openipmi)");
-	fprintf(stderr, "SKIP: ipmi_sim not installed (apt-get install "
-	    "openipmi); this test did nothing\n");
+		ck_abort_msg("%s is not installed and CI is set: a missing peer "
+		    "is a failure (apt-get install %s)", prog, package);
+	fprintf(stderr, "SKIP: %s not installed (apt-get install %s); this "
+	    "test did nothing\n", prog, package);
 	return true;
+}
+
+bool
+harness_skip_without_ipmisim(void)
+{
+	return harness_skip_without("ipmi_sim", "openipmi");
 }
 
 static void

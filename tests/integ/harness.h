@@ -35,6 +35,9 @@ typedef bool (*harness_cond_fn)(void *arg);
 /* Missing ipmi_sim: prints a SKIP line and returns true, unless $CI is
  * set, in which case it reports a Check failure. Call first in a test. */
 bool harness_skip_without_ipmisim(void);
+/* True (after a SKIP line) when prog is not in PATH; under CI a missing
+ * peer fails the test instead. */
+bool harness_skip_without(const char *prog, const char *package);
 
 /* Setup and teardown. harness_free(NULL) is safe. */
 struct harness *harness_new(const char *test_name);

@@ -18,40 +18,10 @@
 #define MGMT_TOOL_MS 30000	/* one peer command, SDR cache included */
 #define MGMT_SIM_NAME "ipmuxsim"	/* harness.c's lan.conf "name" */
 
-static bool
-mgmt_in_path(const char *prog)
-{
-	const char *path = getenv("PATH");
-	char buf[4096];
-
-	if (path == NULL)
-		path = "/usr/bin:/bin";
-	while (*path != '\0') {
-		size_t n = strcspn(path, ":");
-
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, prog);
-		if (access(buf, X_OK) == 0)
-			return true;
-		path += n;
-		if (*path == ':')
-			path++;
-	}
-	return false;
-}
-
 bool
 mgmt_skip_without_sdrcomp(void)
 {
-	const char *ci = getenv("CI");
-
-	if (mgmt_in_path("sdrcomp"))
-		return false;
-	if (ci != NULL && *ci != '\0')
-		ck_abort_msg("sdrcomp is not installed and CI is set "
-		    "(apt-get install openipmi)");
-	fprintf(stderr, "SKIP: sdrcomp not installed (apt-get install "
-	    "openipmi); this test did nothing\n");
-	return true;
+	return harness_skip_without("sdrcomp", "openipmi");
 }
 
 static bool
