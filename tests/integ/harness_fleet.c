@@ -393,14 +393,32 @@ fleet_log_path(struct fleet *f, int i)
 	return p;
 }
 
+/* Close the memstream m (its buffer text) and put the config in place
+ * atomically: the daemon never reads a half-written file on reload. */
+static int
+fleet_config_commit(struct fleet *f, FILE *m, char *text)
+{
+	const char *tmp = harness_path(f->h, "ipmuxd.conf.tmp");
+	int rc;
+
+	if (fclose(m) != 0) {
+		free(text);
+		return -1;
+	}
+	rc = fleet_write_file(tmp, text, 0644);
+	free(text);
+	if (rc == 0)
+		rc = rename(tmp, fleet_config_path(f));
+	return rc;
+}
+
 int
 fleet_write_config(struct fleet *f)
 {
 	char *text = NULL;
 	size_t tlen = 0;
 	FILE *m = open_memstream(&text, &tlen);
-	const char *tmp = harness_path(f->h, "ipmuxd.conf.tmp");
-	int i, rc;
+	int i;
 
 	if (m == NULL)
 		return -1;
@@ -440,15 +458,7 @@ fleet_write_config(struct fleet *f)
 		}
 	}
 	fprintf(m, "\n);\n");
-	if (fclose(m) != 0) {
-		free(text);
-		return -1;
-	}
-	rc = fleet_write_file(tmp, text, 0644);
-	free(text);
-	if (rc == 0)
-		rc = rename(tmp, fleet_config_path(f));
-	return rc;
+	return fleet_config_commit(f, m, text);
 }
 
 int
@@ -458,8 +468,7 @@ fleet_write_bmcsim_config(struct fleet *f, int port, int n, const char *global,
 	char *text = NULL;
 	size_t tlen = 0;
 	FILE *m = open_memstream(&text, &tlen);
-	const char *tmp = harness_path(f->h, "ipmuxd.conf.tmp");
-	int i, rc;
+	int i;
 
 	if (m == NULL)
 		return -1;
@@ -480,15 +489,7 @@ fleet_write_bmcsim_config(struct fleet *f, int port, int n, const char *global,
 	fprintf(m, "\n);\n");
 	if (acls != NULL)
 		fprintf(m, "acls = (\n%s\n);\n", acls);
-	if (fclose(m) != 0) {
-		free(text);
-		return -1;
-	}
-	rc = fleet_write_file(tmp, text, 0644);
-	free(text);
-	if (rc == 0)
-		rc = rename(tmp, fleet_config_path(f));
-	return rc;
+	return fleet_config_commit(f, m, text);
 }
 
 /* ---- waits ---- */
