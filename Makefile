@@ -206,9 +206,9 @@ fuzz-smoke: deps
 fuzz-run: $(FUZZ_BINS)
 	@sh tests/fuzz/smoke.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-# Benchmarks (not part of check): resident memory of ipmux-bmcsim fleets.
-# Never in CI: bench-daemon alone takes about 10 minutes, with PEERS=1
-# (conserver and ConMan, installed with apt-get if missing) about 16.
+# Benchmarks (not part of check): ipmuxd and its peers, then ipmux-bmcsim memory.
+# Never in CI: bench-daemon alone takes about 7 minutes, with PEERS=1
+# (conserver and ConMan, installed with apt-get if missing) about 13.
 bench: bench-daemon
 	@sh bench/bmcsim-rss.sh $(BUILD)
 

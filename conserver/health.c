@@ -666,10 +666,16 @@ job_reader(struct hjob *j, int r, const char *err)
 	return r;
 }
 
+/* Sensors the session can read directly: owned by the BMC itself (slave
+ * address 0x20) on LUN 0.  Others need IPMB bridging or another LUN,
+ * which requests on the session do not carry yet; asking the BMC for
+ * the same number would return some other sensor's reading, so they
+ * stay "no reading" instead. */
 static bool
 sensor_due(const struct hsensor *s)
 {
-	return ipmi_sdr_is_sensor(&s->sdr);
+	return ipmi_sdr_is_sensor(&s->sdr) && s->sdr.owner == 0x20 &&
+	    s->sdr.lun == 0;
 }
 
 /* The SDR cache brought up to date: one request when unchanged. */

@@ -393,20 +393,21 @@ fleet_log_path(struct fleet *f, int i)
 	return p;
 }
 
-/* Close the memstream m (its buffer text) and put the config in place
- * atomically: the daemon never reads a half-written file on reload. */
+/* Close the memstream m (its buffer lands in *text only then) and put
+ * the config in place atomically: the daemon never reads a half-written
+ * file on reload. */
 static int
-fleet_config_commit(struct fleet *f, FILE *m, char *text)
+fleet_config_commit(struct fleet *f, FILE *m, char **text)
 {
 	const char *tmp = harness_path(f->h, "ipmuxd.conf.tmp");
 	int rc;
 
 	if (fclose(m) != 0) {
-		free(text);
+		free(*text);
 		return -1;
 	}
-	rc = fleet_write_file(tmp, text, 0644);
-	free(text);
+	rc = fleet_write_file(tmp, *text, 0644);
+	free(*text);
 	if (rc == 0)
 		rc = rename(tmp, fleet_config_path(f));
 	return rc;
@@ -458,7 +459,7 @@ fleet_write_config(struct fleet *f)
 		}
 	}
 	fprintf(m, "\n);\n");
-	return fleet_config_commit(f, m, text);
+	return fleet_config_commit(f, m, &text);
 }
 
 int
@@ -489,7 +490,7 @@ fleet_write_bmcsim_config(struct fleet *f, int port, int n, const char *global,
 	fprintf(m, "\n);\n");
 	if (acls != NULL)
 		fprintf(m, "acls = (\n%s\n);\n", acls);
-	return fleet_config_commit(f, m, text);
+	return fleet_config_commit(f, m, &text);
 }
 
 /* ---- waits ---- */
