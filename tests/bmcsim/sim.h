@@ -54,6 +54,7 @@ struct sim_host {
 	uint8_t state;		/* enum in sim_host.c */
 	uint8_t line_len;	/* characters typed on the current line */
 	uint16_t seg;		/* boot log segment */
+	uint16_t milli;		/* credit below one byte, in 1/1000 bytes */
 	uint32_t off;		/* offset in it, or in the numbered line */
 	uint64_t line;		/* numbered stream: the current line */
 	uint64_t last;		/* output credit computed up to here */

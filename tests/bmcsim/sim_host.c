@@ -215,9 +215,14 @@ static void
 accrue(struct sim_bmc *sb, uint64_t now, bool active)
 {
 	struct sim_host *h = &sb->host;
-	uint64_t add = now > h->last ? (now - h->last) * rate(sb) / 1000 : 0;
+	/* The fraction of a byte a tick leaves over is carried, not
+	 * dropped: at low rates it was most of the output. */
+	uint64_t milli = (now > h->last ? (now - h->last) * rate(sb) : 0) +
+	    h->milli;
+	uint64_t add = milli / 1000;
 	uint64_t cap = active ? rate(sb) / 10 + 64 : UINT32_MAX;
 
+	h->milli = (uint16_t)(milli % 1000);
 	h->last = now;
 	add += h->credit;
 	h->credit = (uint32_t)(add < cap ? add : cap);
