@@ -607,6 +607,139 @@ START_TEST(test_concurrent_readers)
 }
 END_TEST
 
+/* ---- polling: data log, trends, the fleet's rate ---- */
+
+#define POLL_NBMC 8
+#define POLL_RATE 4		/* polls per second, fleet-wide */
+#define RATE_WINDOW_MS 5000
+
+static bool
+poll_fleet_active(void *arg)
+{
+	json_object *l = fleet_list(arg), *e;
+	char name[16];
+	int i, n = 0;
+
+	for (i = 0; l != NULL && i < POLL_NBMC; i++) {
+		snprintf(name, sizeof(name), "node%d", i + 1);
+		e = fleet_list_find(l, name);
+		if (e != NULL && strcmp(fleet_entry_str(e, "state"),
+		    "active") == 0)
+			n++;
+	}
+	json_object_put(l);
+	return n == POLL_NBMC;
+}
+
+/* ipmux_polls_total from `ipmux metrics`, or -1. */
+static long long
+polls_total(void)
+{
+	const char *out = NULL, *p;
+	int rc = fleet_cli(f, CLI_MS, &out, NULL, (const char *const[]){
+	    "metrics", NULL });
+
+	if (rc != 0 || out == NULL ||
+	    (p = strstr(out, "\nipmux_polls_total ")) == NULL)
+		return -1;
+	return strtoll(p + strlen("\nipmux_polls_total "), NULL, 10);
+}
+
+/* Every sensor of the cached reply has its line in text (NAME.sensors). */
+static void
+check_sensor_log(json_object *arr, const char *text)
+{
+	char line[512], val[64];
+	json_object *e, *v;
+	size_t i, n = json_object_array_length(arr);
+
+	ck_assert_msg(n >= 10, "only %zu sensors in the cached reply", n);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(arr, i);
+		v = NULL;
+		json_object_object_get_ex(e, "value", &v);
+		snprintf(val, sizeof(val), "%s", v != NULL ?
+		    fleet_entry_str(e, "reading") : "na");
+		snprintf(line, sizeof(line), "\t%s\t%s\t%s\t%s\n",
+		    fleet_entry_str(e, "name"), val, fleet_entry_str(e, "unit"),
+		    fleet_entry_str(e, "status"));
+		ck_assert_msg(strstr(text, line) != NULL, "node1.sensors has no "
+		    "line '%s' (cached reply %s)", line,
+		    json_object_to_json_string(e));
+	}
+}
+
+/*
+ * Eight consoles polling every second, the fleet limited to POLL_RATE
+ * polls a second: the poll count over a window stays within the token
+ * bucket's bound (unlimited it would be 16 a second); NAME.sensors holds
+ * what the cached readings say; the cache keeps a history.
+ */
+START_TEST(test_polling)
+{
+	static const char *const sim_args[] = { "--host-output", "silent",
+	    "--drift-ms", "0", NULL };
+	char global[256];
+	unsigned char *text;
+	json_object *arr, *e, *hist;
+	long long p0, p1, bound;
+	int64_t t0, t1;
+	size_t len;
+	int rc;
+
+	if (fleet_skip_without_daemon())
+		return;
+	f = fleet_new("daemon-polling");
+	h = fleet_harness(f);
+	ck_assert_msg(harness_bmcsim_start(h, POLL_NBMC, sim_args, &port) !=
+	    NULL, "ipmux-bmcsim did not start");
+	snprintf(global, sizeof(global), "  sensor_poll = 1000;\n"
+	    "  sel_poll = 1000;\n  sensor_log = true;\n  poll_rate = %d;",
+	    POLL_RATE);
+	ck_assert_int_eq(fleet_write_bmcsim_config(f, port, POLL_NBMC, global,
+	    NULL), 0);
+	ck_assert_int_eq(fleet_start_daemon(f), 0);
+	ck_assert_msg(fleet_wait(f, poll_fleet_active, f, UP_MS),
+	    "the fleet did not come up");
+
+	/* The bound is an upper one, so the window is a fixed wait. */
+	p0 = polls_total();
+	t0 = harness_now_ms();
+	fleet_pump(f, RATE_WINDOW_MS);
+	p1 = polls_total();
+	t1 = harness_now_ms();
+	bound = (long long)((t1 - t0) * POLL_RATE / 1000) + POLL_RATE + 1;
+	fprintf(stderr, "poll rate: %lld polls in %llu ms (limit %d/s, bound "
+	    "%lld; unlimited would be %d/s)\n", p1 - p0,
+	    (unsigned long long)(t1 - t0), POLL_RATE, bound, 2 * POLL_NBMC);
+	ck_assert_msg(p0 >= 0 && p1 > p0, "no polls counted (%lld -> %lld)",
+	    p0, p1);
+	ck_assert_msg(p1 - p0 <= bound, "%lld polls in %llu ms: over the "
+	    "rate limit (bound %lld)", p1 - p0,
+	    (unsigned long long)(t1 - t0), bound);
+
+	ck_assert_msg(fleet_wait_file_has(f, harness_path(h,
+	    "logs/node1.sensors"), "\tCPU Temp\t", 10000),
+	    "no CPU Temp line in node1.sensors");
+	arr = fleet_cli_json(f, CLI_MS, &rc, NULL, (const char *const[]){
+	    "sensors", "node1", "--cached", "--json", NULL });
+	ck_assert_msg(rc == 0 && arr != NULL &&
+	    json_object_is_type(arr, json_type_array),
+	    "ipmux sensors node1 --cached --json: exit %d", rc);
+	text = harness_read_file(harness_path(h, "logs/node1.sensors"), &len);
+	ck_assert_ptr_nonnull(text);
+	check_sensor_log(arr, (const char *)text);
+	free(text);
+	e = json_object_array_get_idx(arr, 0);
+	ck_assert_msg(json_object_object_get_ex(e, "history", &hist) &&
+	    json_object_is_type(hist, json_type_array),
+	    "no history in the cached reply: %s", json_object_to_json_string(e));
+	json_object_put(arr);
+	fleet_free(f);
+	f = NULL;
+}
+END_TEST
+
 static Suite *
 daemon_health_suite(void)
 {
@@ -617,6 +750,7 @@ daemon_health_suite(void)
 	tcase_add_test(tc, test_threshold_event);
 	tcase_add_test(tc, test_stream_under_mgmt);
 	tcase_add_test(tc, test_concurrent_readers);
+	tcase_add_test(tc, test_polling);
 	suite_add_tcase(s, tc);
 	return s;
 }
