@@ -25,11 +25,6 @@
 #define HARNESS_TICK_MS 10
 #define HARNESS_MAX_POLL 128
 
-struct hbuf {
-	unsigned char *p;
-	size_t len, cap;
-};
-
 struct harness_proc {
 	struct harness *h;
 	struct harness_proc *next;
@@ -37,7 +32,7 @@ struct harness_proc {
 	pid_t pid;
 	int in_fd, out_fd, err_fd;	/* our pipe ends, -1 when closed */
 	int out_log, err_log;		/* copies in the temp dir */
-	struct hbuf out, err;
+	struct harness_buf out, err;
 	bool exited;
 	int status;			/* exit code or 128 + signal */
 };
@@ -142,8 +137,8 @@ harness_skip_without_ipmisim(void)
 	return harness_skip_without("ipmi_sim", "openipmi");
 }
 
-static void
-hbuf_add(struct hbuf *b, const void *p, size_t len)
+void
+harness_buf_add(struct harness_buf *b, const void *p, size_t len)
 {
 	if (b->len + len + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
@@ -156,7 +151,8 @@ hbuf_add(struct hbuf *b, const void *p, size_t len)
 		b->p = np;
 		b->cap = cap;
 	}
-	memcpy(b->p + b->len, p, len);
+	if (len > 0)
+		memcpy(b->p + b->len, p, len);
 	b->len += len;
 	b->p[b->len] = '\0';
 }
@@ -300,7 +296,7 @@ decode_status(int st)
 
 /* Read what is there now; at EOF the fd is closed and set to -1. */
 static void
-proc_drain(struct harness_proc *p, int *fd, struct hbuf *b, int log)
+proc_drain(struct harness_proc *p, int *fd, struct harness_buf *b, int log)
 {
 	unsigned char buf[65536];
 
@@ -316,7 +312,7 @@ proc_drain(struct harness_proc *p, int *fd, struct hbuf *b, int log)
 			*fd = -1;
 			return;
 		}
-		hbuf_add(b, buf, (size_t)n);
+		harness_buf_add(b, buf, (size_t)n);
 		write_all(log, buf, (size_t)n);
 	}
 }
@@ -682,7 +678,7 @@ harness_free(struct harness *h)
 unsigned char *
 harness_read_file(const char *path, size_t *len)
 {
-	struct hbuf b = { NULL, 0, 0 };
+	struct harness_buf b = { NULL, 0, 0 };
 	unsigned char buf[65536];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -691,10 +687,10 @@ harness_read_file(const char *path, size_t *len)
 		*len = 0;
 	if (fd < 0)
 		return NULL;
-	hbuf_add(&b, "", 0);
+	harness_buf_add(&b, "", 0);
 	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
 		if (n > 0)
-			hbuf_add(&b, buf, (size_t)n);
+			harness_buf_add(&b, buf, (size_t)n);
 	close(fd);
 	if (len != NULL)
 		*len = b.len;
@@ -1145,7 +1141,7 @@ static bool
 cond_out_has(void *arg)
 {
 	struct out_match *m = arg;
-	const struct hbuf *b = m->err ? &m->p->err : &m->p->out;
+	const struct harness_buf *b = m->err ? &m->p->err : &m->p->out;
 
 	return b->p != NULL && memmem(b->p, b->len, m->needle,
 	    strlen(m->needle)) != NULL;

@@ -29,6 +29,14 @@ struct harness_proc;
 #define HARNESS_OPER_USER "operusr"
 #define HARNESS_OPER_PASS "opertest"
 
+/* A growable byte buffer, always NUL-terminated (p may be NULL while
+ * empty); the tests' collectors of output, logs and messages. */
+struct harness_buf {
+	unsigned char *p;
+	size_t len, cap;
+};
+void harness_buf_add(struct harness_buf *b, const void *p, size_t len);
+
 /* Condition for harness_wait_for(); return true when satisfied. */
 typedef bool (*harness_cond_fn)(void *arg);
 

@@ -29,19 +29,14 @@ struct fleet_node {
 	int port;
 };
 
-struct fbuf {
-	unsigned char *p;
-	size_t len, cap;
-};
-
 struct fleet_client {
 	struct fleet *f;
 	struct fleet_client *next;
 	int fd;
 	bool closed, stalled, bad;
-	struct fbuf in;			/* unparsed bytes */
-	struct fbuf data;		/* every PROTO_DATA payload */
-	struct fbuf events;		/* EVENT / ERROR payloads, one a line */
+	struct harness_buf in;			/* unparsed bytes */
+	struct harness_buf data;		/* every PROTO_DATA payload */
+	struct harness_buf events;		/* EVENT / ERROR payloads, one a line */
 	struct fleet_msg *msgs;		/* non-DATA messages, in order */
 	bool *used;
 	size_t nmsgs;
@@ -64,27 +59,7 @@ struct fleet {
 };
 
 static void
-fbuf_add(struct fbuf *b, const void *p, size_t len)
-{
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		unsigned char *np;
-
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		np = realloc(b->p, cap);
-		ck_assert_msg(np != NULL, "out of memory");
-		b->p = np;
-		b->cap = cap;
-	}
-	if (len > 0)
-		memcpy(b->p + b->len, p, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-}
-
-static void
-fbuf_consume(struct fbuf *b, size_t n)
+fleet_buf_consume(struct harness_buf *b, size_t n)
 {
 	memmove(b->p, b->p + n, b->len - n);
 	b->len -= n;
@@ -860,8 +835,8 @@ fleet_client_connect(struct fleet *f)
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	c->f = f;
 	c->fd = fd;
-	fbuf_add(&c->data, "", 0);
-	fbuf_add(&c->events, "", 0);
+	harness_buf_add(&c->data, "", 0);
+	harness_buf_add(&c->events, "", 0);
 	c->next = f->clients;
 	f->clients = c;
 	return c;
@@ -963,13 +938,13 @@ fleet_client_keep(struct fleet_client *c, uint16_t type, uint8_t version,
 	if (type < 64)
 		c->counts[type]++;
 	if (type == PROTO_DATA) {
-		fbuf_add(&c->data, payload, len);
+		harness_buf_add(&c->data, payload, len);
 		return;
 	}
 	if (type == PROTO_EVENT || type == PROTO_ERROR ||
 	    type == PROTO_DETACHED) {
-		fbuf_add(&c->events, payload, len);
-		fbuf_add(&c->events, "\n", 1);
+		harness_buf_add(&c->events, payload, len);
+		harness_buf_add(&c->events, "\n", 1);
 	}
 	nm = realloc(c->msgs, (c->nmsgs + 1) * sizeof(*nm));
 	ck_assert_msg(nm != NULL, "out of memory");
@@ -1007,7 +982,7 @@ fleet_client_parse(struct fleet_client *c)
 		if (c->in.len < FLEET_HDR + (size_t)len)
 			return;
 		fleet_client_keep(c, type, h[6], h + FLEET_HDR, len);
-		fbuf_consume(&c->in, FLEET_HDR + (size_t)len);
+		fleet_buf_consume(&c->in, FLEET_HDR + (size_t)len);
 	}
 }
 
@@ -1027,7 +1002,7 @@ fleet_client_read(struct fleet_client *c)
 			c->closed = true;
 			break;
 		}
-		fbuf_add(&c->in, buf, (size_t)n);
+		harness_buf_add(&c->in, buf, (size_t)n);
 		fleet_client_parse(c);
 	}
 	fleet_client_parse(c);
@@ -1124,7 +1099,7 @@ static bool
 fleet_cond_data(void *arg)
 {
 	struct fleet_data_wait *w = arg;
-	const struct fbuf *b = w->events ? &w->c->events : &w->c->data;
+	const struct harness_buf *b = w->events ? &w->c->events : &w->c->data;
 
 	fleet_client_read(w->c);
 	if (w->needle == NULL)
@@ -1269,7 +1244,7 @@ fleet_log_host_bytes(const char *path, const char *after_marker, size_t *len)
 }
 
 static bool
-fleet_read_zstd(const char *path, struct fbuf *out, const char **why)
+fleet_read_zstd(const char *path, struct harness_buf *out, const char **why)
 {
 	size_t n, ret = 1;
 	unsigned char *src = harness_read_file(path, &n);
@@ -1292,7 +1267,7 @@ fleet_read_zstd(const char *path, struct fbuf *out, const char **why)
 			*why = ZSTD_getErrorName(ret);
 			break;
 		}
-		fbuf_add(out, buf, o.pos);
+		harness_buf_add(out, buf, o.pos);
 	}
 	/* drain what is left in the decoder */
 	while (!ZSTD_isError(ret) && ret != 0) {
@@ -1300,7 +1275,7 @@ fleet_read_zstd(const char *path, struct fbuf *out, const char **why)
 
 		ret = ZSTD_decompressStream(ds, &o, &in);
 		if (!ZSTD_isError(ret))
-			fbuf_add(out, buf, o.pos);
+			harness_buf_add(out, buf, o.pos);
 		if (o.pos == 0 && ret != 0) {
 			*why = "truncated .zst file (still being written?)";
 			ret = (size_t)-1;
@@ -1313,7 +1288,7 @@ fleet_read_zstd(const char *path, struct fbuf *out, const char **why)
 }
 
 static bool
-fleet_read_gz(const char *path, struct fbuf *out, const char **why)
+fleet_read_gz(const char *path, struct harness_buf *out, const char **why)
 {
 	gzFile g = gzopen(path, "rb");
 	unsigned char buf[65536];
@@ -1324,7 +1299,7 @@ fleet_read_gz(const char *path, struct fbuf *out, const char **why)
 		return false;
 	}
 	while ((n = gzread(g, buf, sizeof(buf))) > 0)
-		fbuf_add(out, buf, (size_t)n);
+		harness_buf_add(out, buf, (size_t)n);
 	if (n < 0)
 		*why = gzerror(g, &err);
 	gzclose(g);
@@ -1367,7 +1342,7 @@ unsigned char *
 fleet_log_archive(const char *logdir, const char *name, size_t *len,
     int *nfiles, const char **why)
 {
-	struct fbuf out = { NULL, 0, 0 };
+	struct harness_buf out = { NULL, 0, 0 };
 	char p[4096], pz[4200], pg[4200];
 	int k, max = fleet_max_rotated(logdir, name);
 	unsigned char *live;
@@ -1377,7 +1352,7 @@ fleet_log_archive(const char *logdir, const char *name, size_t *len,
 	*len = 0;
 	*nfiles = 0;
 	*why = NULL;
-	fbuf_add(&out, "", 0);
+	harness_buf_add(&out, "", 0);
 	for (k = max; k >= 1 && ok; k--) {
 		bool plain, zst, gz;
 
@@ -1399,7 +1374,7 @@ fleet_log_archive(const char *logdir, const char *name, size_t *len,
 			unsigned char *d = harness_read_file(p, &n);
 
 			if (d != NULL)
-				fbuf_add(&out, d, n);
+				harness_buf_add(&out, d, n);
 			free(d);
 		} else {
 			*why = "a rotated file is missing (gap in the numbering)";
@@ -1410,7 +1385,7 @@ fleet_log_archive(const char *logdir, const char *name, size_t *len,
 	snprintf(p, sizeof(p), "%s/%s.log", logdir, name);
 	live = harness_read_file(p, &ll);
 	if (ok && live != NULL) {
-		fbuf_add(&out, live, ll);
+		harness_buf_add(&out, live, ll);
 		(*nfiles)++;
 	}
 	free(live);
